@@ -1,0 +1,157 @@
+/**
+ * Incident records: one per attack on a protocol (not per event), with a timeline precise enough
+ * to compute latencies (wall ms for people, monotonic ns within one process run for exact deltas).
+ */
+import { randomBytes } from 'node:crypto';
+import type { Anomaly, Severity } from '../../detectors/types.js';
+
+export const incidentStatuses = ['open', 'contained', 'containment-failed', 'resolved'] as const;
+export type IncidentStatus = (typeof incidentStatuses)[number];
+
+export const timelineEntryTypes = [
+  'anomaly-detected',
+  'response-started',
+  'already-contained',
+  /** Nonce and fees of a signed pause tx, recorded BEFORE it is broadcast. */
+  'tx-prepared',
+  'tx-broadcast',
+  'tx-replaced',
+  'tx-mined',
+  'verified-paused',
+  'containment-failed',
+  'notification-sent',
+  'notification-failed',
+  'trigger-reorged-out',
+  'status-changed',
+] as const;
+export type TimelineEntryType = (typeof timelineEntryTypes)[number];
+
+export interface TimelineEntry {
+  type: TimelineEntryType;
+  /** Wall clock, ms since epoch. */
+  at: number;
+  /** process.hrtime.bigint() as a decimal string; only comparable between entries with the same runId. */
+  monoNs: string;
+  runId: string;
+  /** JSON-safe details (bigints as decimal strings). Never secrets. */
+  data: Record<string, unknown>;
+}
+
+/** The block that triggered an anomaly of the incident. */
+export interface TriggerBlock {
+  anomalyId: string;
+  detectorId: string;
+  chainId: number;
+  blockNumber: number;
+  blockHash: string;
+}
+
+export interface Incident {
+  /** `inc_` + time-sortable base36 ms + random hex; never contains ':'. */
+  id: string;
+  status: IncidentStatus;
+  /** The highest severity of its anomalies. */
+  severity: Severity;
+  protocol: string;
+  chainId: number;
+  /** Contract names involved. */
+  contracts: string[];
+  anomalyIds: string[];
+  triggerBlocks: TriggerBlock[];
+  createdAt: number;
+  updatedAt: number;
+  timeline: TimelineEntry[];
+}
+
+/** An incident without its timeline (what `list` returns). */
+export type IncidentSummary = Omit<Incident, 'timeline'>;
+
+export interface OpenOrJoinParameters {
+  anomaly: Anomaly;
+  protocol: string;
+  contracts: string[];
+  /** Anomalies on the same protocol within this many seconds of the incident's last anomaly join it. */
+  windowSeconds: number;
+}
+
+export interface OpenOrJoinResult {
+  incident: IncidentSummary;
+  /** True when this call opened the incident. */
+  created: boolean;
+  /** False when the anomaly was already part of the incident (a retried job): nothing was added. */
+  anomalyAdded: boolean;
+}
+
+export interface AppendParameters {
+  incidentId: string;
+  entry: TimelineEntry;
+  /**
+   * Appends only if no entry with this key was appended before (idempotency under job retries,
+   * e.g. `tx-mined:0xhash`). Returns false when skipped.
+   */
+  onceKey?: string;
+}
+
+export interface SetStatusParameters {
+  incidentId: string;
+  status: IncidentStatus;
+  reason?: string;
+  runId?: string;
+  /** Only a person may resolve an incident (a later issue adds the command). */
+  actor?: 'warden' | 'human';
+}
+
+export interface SetStatusResult {
+  changed: boolean;
+  from?: IncidentStatus;
+  to: IncidentStatus;
+}
+
+export interface IncidentStore {
+  /** Atomically opens the protocol's incident or joins the open one; records `anomaly-detected` once per anomaly id. */
+  openOrJoin(params: OpenOrJoinParameters): Promise<OpenOrJoinResult>;
+  /** Appends a timeline entry; with `onceKey`, at most once. Resolves true when appended. */
+  append(params: AppendParameters): Promise<boolean>;
+  /** True when an entry with this onceKey was appended. */
+  hasOnce(params: { incidentId: string; onceKey: string }): Promise<boolean>;
+  /** Guarded transition (see `allowedTransitions`); records `status-changed` when it changes. */
+  setStatus(params: SetStatusParameters): Promise<SetStatusResult>;
+  get(id: string): Promise<Incident | undefined>;
+  /** Newest first. */
+  list(params?: { limit?: number; status?: IncidentStatus }): Promise<IncidentSummary[]>;
+  /** Incidents that an anomaly of this block joined. */
+  incidentsForBlock(params: { chainId: number; blockHash: string }): Promise<string[]>;
+  /**
+   * Appends `trigger-reorged-out` (once per incident and block hash) to every incident triggered in a
+   * dropped block. Never changes status: nothing is unpaused automatically (invariant 2).
+   */
+  annotateReorg(params: { chainId: number; droppedHashes: string[]; runId?: string }): Promise<number>;
+}
+
+/**
+ * Which transitions warden may make on its own. Nothing returns to `open`; a later pause step may
+ * still fail after an earlier one succeeded (and vice versa); `resolved` is final and human-only.
+ */
+export const allowedTransitions: Record<IncidentStatus, IncidentStatus[]> = {
+  open: ['contained', 'containment-failed', 'resolved'],
+  contained: ['containment-failed', 'resolved'],
+  'containment-failed': ['contained', 'resolved'],
+  resolved: [],
+};
+
+/** Identifies this process run: monotonic times are only comparable within one run. */
+export const processRunId = `run_${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
+
+/** A timeline entry stamped now (wall and monotonic). */
+export function timelineEntry(
+  type: TimelineEntryType,
+  data: Record<string, unknown> = {},
+  runId: string = processRunId,
+): TimelineEntry {
+  return { type, at: Date.now(), monoNs: process.hrtime.bigint().toString(), runId, data };
+}
+
+/** `inc_` + 9 base36 chars of ms (sortable until year 5188) + 10 random hex chars. */
+export function newIncidentId(nowMs: number = Date.now()): string {
+  return `inc_${nowMs.toString(36).padStart(9, '0')}${randomBytes(5).toString('hex')}`;
+}
