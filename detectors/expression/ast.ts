@@ -1,0 +1,57 @@
+/**
+ * Shared vocabulary of the condition language: value types, AST nodes, and the one error type
+ * every compile step throws. Columns are 1-based positions in the source string.
+ */
+
+/** The four kinds of values a condition works with (see `abiValueType` for the ABI mapping). */
+export type ValueType = 'bigint' | 'address' | 'bool' | 'string';
+
+export type BinaryOperator = 'or' | 'and' | '==' | '!=' | '<' | '<=' | '>' | '>=' | '+' | '-' | '*' | '/' | '%';
+export type UnaryOperator = 'not' | '-';
+
+export type Node =
+  | { type: 'literal'; valueType: ValueType; value: bigint | string | boolean; column: number; text: string }
+  /** An event argument; `path` has more than one part for struct fields (`order.amount`). */
+  | { type: 'name'; path: string[]; column: number }
+  | { type: 'unary'; operator: UnaryOperator; operand: Node; column: number }
+  /** `column` is the operator's column, so errors point at the operator. */
+  | { type: 'binary'; operator: BinaryOperator; left: Node; right: Node; column: number };
+
+/** A node after type checking: every node knows its value type (the evaluator relies on it). */
+export type TypedNode =
+  | { type: 'literal'; valueType: ValueType; value: bigint | string | boolean; column: number }
+  | { type: 'name'; valueType: ValueType; path: string[]; column: number }
+  | { type: 'unary'; valueType: ValueType; operator: UnaryOperator; operand: TypedNode; column: number }
+  | {
+      type: 'binary';
+      valueType: ValueType;
+      operator: BinaryOperator;
+      /** Type of both operands (they always agree after checking). */
+      operandType: ValueType;
+      left: TypedNode;
+      right: TypedNode;
+      column: number;
+    };
+
+/**
+ * A compile-time error in a condition. `message` starts with `column N: ` so it can be shown as is
+ * after a config path; `reason` is the same text without the column.
+ */
+export class ExpressionError extends Error {
+  override name = 'ExpressionError';
+  constructor(
+    readonly column: number,
+    readonly reason: string,
+  ) {
+    super(`column ${column}: ${reason}`);
+  }
+}
+
+/** How a value type is named in messages for people. */
+export function describeType(type: ValueType): string {
+  return { bigint: 'a number', address: 'an address', bool: 'true/false', string: 'a string' }[type];
+}
+
+/** Largest uint256 and smallest int256: arithmetic results must stay within [minInt256, maxUint256]. */
+export const maxUint256 = (1n << 256n) - 1n;
+export const minInt256 = -(1n << 255n);

@@ -1,0 +1,127 @@
+/**
+ * Evaluates a type-checked condition over decoded event arguments. Arithmetic is exact bigint;
+ * every intermediate result must stay within int256..uint256 (so `a - b` may go negative, but
+ * nothing silently wraps). `and`/`or` short-circuit, so `b != 0 and a / b > 2` is safe.
+ *
+ * Never throws: data problems (division by zero, overflow, a missing or mistyped argument) come
+ * back as `{ ok: false, error }` naming the column, and the condition counts as not matched.
+ */
+import { maxUint256, minInt256, type TypedNode, type ValueType } from './ast.js';
+
+export type EvaluationResult = { ok: true; value: boolean } | { ok: false; error: string };
+
+class EvaluationError extends Error {
+  constructor(column: number, reason: string) {
+    super(`column ${column}: ${reason}`);
+  }
+}
+
+/** Evaluates a checked boolean condition. `values` are keyed by top-level argument name. */
+export function evaluateCondition(node: TypedNode, values: Record<string, unknown>): EvaluationResult {
+  try {
+    return { ok: true, value: evaluate(node, values) as boolean };
+  } catch (error) {
+    if (error instanceof EvaluationError) return { ok: false, error: error.message };
+    // Defensive: nothing above should throw anything else, but a detector must never crash on data.
+    return { ok: false, error: `internal evaluation error: ${error instanceof Error ? error.message : String(error)}` };
+  }
+}
+
+type Value = bigint | string | boolean;
+
+function evaluate(node: TypedNode, values: Record<string, unknown>): Value {
+  switch (node.type) {
+    case 'literal':
+      return node.value;
+    case 'name':
+      return readVariable(node.path, node.valueType, node.column, values);
+    case 'unary': {
+      const operand = evaluate(node.operand, values);
+      return node.operator === 'not' ? !(operand as boolean) : inRange(-(operand as bigint), node.column);
+    }
+    case 'binary':
+      return evaluateBinary(node, values);
+  }
+}
+
+function evaluateBinary(node: Extract<TypedNode, { type: 'binary' }>, values: Record<string, unknown>): Value {
+  const left = evaluate(node.left, values);
+  if (node.operator === 'and') return (left as boolean) && (evaluate(node.right, values) as boolean);
+  if (node.operator === 'or') return (left as boolean) || (evaluate(node.right, values) as boolean);
+  const right = evaluate(node.right, values);
+  switch (node.operator) {
+    case '==':
+      return equal(left, right, node.operandType);
+    case '!=':
+      return !equal(left, right, node.operandType);
+  }
+  const a = left as bigint;
+  const b = right as bigint;
+  switch (node.operator) {
+    case '<':
+      return a < b;
+    case '<=':
+      return a <= b;
+    case '>':
+      return a > b;
+    case '>=':
+      return a >= b;
+    case '+':
+      return inRange(a + b, node.column);
+    case '-':
+      return inRange(a - b, node.column);
+    case '*':
+      return inRange(a * b, node.column);
+    case '/':
+      // bigint division truncates toward zero, like Solidity.
+      if (b === 0n) throw new EvaluationError(node.column, 'division by zero');
+      return inRange(a / b, node.column);
+    case '%':
+      if (b === 0n) throw new EvaluationError(node.column, 'modulo by zero');
+      return a % b;
+  }
+}
+
+function equal(left: Value, right: Value, type: ValueType): boolean {
+  // Addresses are compared case-insensitively: checksummed and lowercase spellings are the same address.
+  if (type === 'address') return (left as string).toLowerCase() === (right as string).toLowerCase();
+  return left === right;
+}
+
+function inRange(value: bigint, column: number): bigint {
+  if (value > maxUint256 || value < minInt256) {
+    throw new EvaluationError(column, `result ${value < 0n ? 'below int256' : 'above uint256'} range`);
+  }
+  return value;
+}
+
+/** Reads `values[a][b]...` and checks it has the type the checker promised. */
+function readVariable(path: string[], type: ValueType, column: number, values: Record<string, unknown>): Value {
+  let current: unknown = values;
+  for (const part of path) {
+    if (current === null || typeof current !== 'object' || !Object.hasOwn(current, part)) {
+      throw new EvaluationError(column, `"${path.join('.')}" is missing from the event`);
+    }
+    current = (current as Record<string, unknown>)[part];
+  }
+  const value = coerce(current, type);
+  if (value === undefined) {
+    throw new EvaluationError(column, `"${path.join('.')}" is not ${type === 'bigint' ? 'an integer' : `a ${type}`} (got ${typeof current})`);
+  }
+  return value;
+}
+
+function coerce(value: unknown, type: ValueType): Value | undefined {
+  switch (type) {
+    case 'bigint':
+      if (typeof value === 'bigint') return value;
+      if (typeof value === 'number' && Number.isSafeInteger(value)) return BigInt(value);
+      return undefined;
+    case 'bool':
+      return typeof value === 'boolean' ? value : undefined;
+    case 'address':
+      return typeof value === 'string' && /^0x[0-9a-fA-F]{40}$/.test(value) ? value : undefined;
+    case 'string':
+      return typeof value === 'string' ? value : undefined;
+  }
+}
