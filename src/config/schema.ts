@@ -1,8 +1,10 @@
 /**
  * The warden config, as one zod schema. `config/schema.json` is generated from it (npm run schema)
- * so editors can autocomplete; a test keeps the two in sync.
+ * so editors can autocomplete, and `docs/config-reference.md` is generated from that JSON Schema;
+ * tests keep both in sync.
  *
- * Every field documents itself with `.describe()`, which lands in the JSON Schema and the README.
+ * Every field documents itself with `.meta({ description, examples })`, which lands in the JSON Schema
+ * and the reference. Messages are written as "expected ..." so `load.ts` can append ", got <value>".
  */
 import { z } from 'zod';
 import { severities } from '../../detectors/types.js';
@@ -14,11 +16,19 @@ const identifier = z
 
 const address = z
   .string()
-  .regex(/^0x[0-9a-fA-F]{40}$/, 'expected a 0x-prefixed 20-byte hex address');
+  .regex(/^0x[0-9a-fA-F]{40}$/, 'expected a 0x-prefixed 20-byte hex address')
+  .meta({ description: 'Contract address (any checksum case).', examples: ['0x5FbDB2315678afecb367f032d93F642f64180aa3'] });
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' });
+const wsUrl = z.url({ protocol: /^wss?$/, error: 'expected a ws:// or wss:// URL' });
+
+const durationMessage = 'expected a duration like 30s, 10m or 2h, or a number of seconds';
 
 /** Seconds as a number, or a string like "30s", "10m", "2h". */
 export const duration = z
-  .union([z.number().nonnegative(), z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h)$/, 'expected a duration like 30s, 10m or 2h')])
+  .union([z.number().nonnegative(durationMessage), z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h)$/, durationMessage)], {
+    error: durationMessage,
+  })
   .transform((value) => (typeof value === 'number' ? value : durationSeconds(value)))
   .describe('Seconds, or a string like "30s", "10m", "2h".');
 
@@ -28,74 +38,103 @@ function durationSeconds(text: string): number {
   return Number(match[1]) * factor;
 }
 
-/** An amount in base units: `1_000e18`, `units("1000", 6)`, or a plain integer. Parsed to bigint. */
+const amountMessage = `expected ${amountExamples}`;
+
+/**
+ * An amount in base units: `1_000e18`, `units("1000", 6)`, or a plain integer. Parsed to an exact bigint.
+ * The message carries no value: the loader appends `, got "-5"` to every issue the same way.
+ */
 export const amount = z
-  .union([z.string(), z.number()])
+  .union([z.string(), z.number()], { error: amountMessage })
   .transform((value, ctx) => {
     try {
       const parsed = parseAmount(value);
       if (parsed <= 0n) throw new AmountError('zero');
       return parsed;
     } catch {
-      ctx.addIssue({ code: 'custom', message: `expected ${amountExamples}, got ${JSON.stringify(value)}` });
+      ctx.addIssue({ code: 'custom', message: amountMessage });
       return z.NEVER;
     }
   })
-  .describe(`An amount in base units: ${amountExamples}.`);
+  .describe(`An amount in base units: ${amountExamples}. Quote it in YAML.`);
 
-const percent = z.number().gt(0).max(100).describe('A percentage, 0 < p <= 100.');
+const percent = z.number().gt(0, 'expected a percentage, 0 < p <= 100').max(100, 'expected a percentage, 0 < p <= 100');
+
+const positiveInt = z.number().int('expected a whole number').positive('expected a whole number > 0');
 
 const chain = z
   .object({
-    id: z.number().int().positive().describe('EVM chain id; `warden check --live` verifies the endpoints answer with it.'),
-    name: identifier.describe('Short name used in logs and incidents.'),
-    rpc: z.object({
-      http: z.array(z.url()).min(1).describe('HTTP JSON-RPC urls, tried in order; warden fails over on errors and timeouts.'),
-      ws: z.array(z.url()).default([]).describe('WebSocket urls for newHeads; without one warden polls over HTTP.'),
-    }),
-    blockTime: duration.default(12).describe('Expected seconds between blocks; sets the poll interval and stall detection.'),
-    finalityDepth: z.number().int().positive().default(64).describe('Blocks kept in the hash-linked list for reorg handling.'),
-    maxCatchUpBlocks: z
-      .number()
-      .int()
-      .positive()
+    id: positiveInt.meta({ description: 'EVM chain id; `warden check --live` verifies the endpoints answer with it.', examples: [1] }),
+    name: identifier.meta({ description: 'Short name used in logs and incidents.', examples: ['mainnet'] }),
+    rpc: z
+      .object({
+        http: z
+          .array(httpUrl)
+          .min(1, 'expected at least one HTTP url')
+          .meta({
+            description: 'HTTP JSON-RPC urls, tried in order; warden fails over on errors and timeouts. Put API keys in ${ENV_VARS}.',
+            examples: [['${MAINNET_RPC_URL}', '${MAINNET_RPC_FALLBACK_URL}']],
+          }),
+        ws: z
+          .array(wsUrl)
+          .default([])
+          .meta({ description: 'WebSocket urls for newHeads; without one warden polls over HTTP.', examples: [['${MAINNET_WS_URL}']] }),
+      })
+      .strict()
+      .describe('Endpoints of this chain.'),
+    blockTime: duration
+      .default(12)
+      .meta({ description: 'Expected seconds between blocks; sets the poll interval and stall detection.', examples: [12, '2s'] }),
+    finalityDepth: positiveInt
+      .default(64)
+      .meta({ description: 'Blocks kept in the hash-linked list for reorg handling.', examples: [64] }),
+    maxCatchUpBlocks: positiveInt
       .default(1000)
-      .describe('On restart, the most missed blocks processed; older ones are skipped with a loud log.'),
-    rpcTimeout: duration.default(10).describe('Seconds before an RPC request counts as failed.'),
+      .meta({ description: 'On restart, the most missed blocks processed; older ones are skipped with a loud log.', examples: [1000] }),
+    rpcTimeout: duration.default(10).meta({ description: 'Seconds before an RPC request counts as failed.', examples: ['10s'] }),
   })
   .strict();
 
 const contract = z
   .object({
-    name: identifier.describe('Name detectors and pause steps refer to.'),
-    chain: z.number().int().positive().describe('Chain id this contract lives on (one of chains[].id).'),
+    name: identifier.meta({ description: 'Name detectors and pause steps refer to.', examples: ['pool'] }),
+    chain: positiveInt.meta({ description: 'Chain id this contract lives on (one of chains[].id).', examples: [1] }),
     address,
-    protocol: identifier.optional().describe('Groups contracts into one protocol; incidents are per protocol. Defaults to the contract name.'),
+    protocol: identifier
+      .optional()
+      .meta({ description: 'Groups contracts into one protocol; incidents are per protocol. Defaults to the contract name.', examples: ['lendco'] }),
     abi: z
-      .union([z.array(z.string().min(1)), z.array(z.record(z.string(), z.unknown()))])
-      .describe('Human-readable signatures ("event Transfer(address indexed from, address indexed to, uint256 value)") or a JSON ABI.'),
+      .union([z.array(z.string().min(1)), z.array(z.record(z.string(), z.unknown()))], {
+        error: 'expected a list of human-readable signatures or a JSON ABI (a list of objects)',
+      })
+      .meta({
+        description: 'Human-readable signatures or a JSON ABI. List only what detectors and pauses use.',
+        examples: [['event Transfer(address indexed from, address indexed to, uint256 value)', 'function paused() view returns (bool)']],
+      }),
   })
   .strict();
 
 const detectorBase = {
-  id: identifier.describe('Unique detector id; plan rules and anomalies refer to it.'),
-  severity: z.enum(severities).describe('Severity of the anomalies it raises.'),
-  enabled: z.boolean().default(true),
+  id: identifier.meta({ description: 'Unique detector id; plan rules and anomalies refer to it.', examples: ['pool-large-withdraw'] }),
+  severity: z.enum(severities).meta({ description: 'Severity of the anomalies it raises.', examples: ['critical'] }),
+  enabled: z.boolean().default(true).meta({ description: 'Set false to keep a detector in the file without running it.' }),
 };
 
 const eventDetector = z
   .object({
     ...detectorBase,
-    kind: z.literal('event'),
+    kind: z.literal('event').describe('Matches an event on given contracts, with an optional condition over its arguments.'),
     params: z
       .object({
-        contracts: z.array(identifier).min(1).describe('Contract names whose events are matched.'),
-        event: z.string().min(1).describe('Event name in the contracts\' ABI, e.g. "Withdraw".'),
-        where: z
-          .string()
-          .min(1)
-          .optional()
-          .describe('Condition over the event arguments, e.g. `amount >= 50_000e18 and to != sender`. Omit to match every event.'),
+        contracts: z.array(identifier).min(1, 'expected at least one contract name').meta({
+          description: 'Contract names whose events are matched.',
+          examples: [['pool']],
+        }),
+        event: z.string().min(1, 'expected an event name').meta({ description: 'Event name in the contracts\' ABI.', examples: ['Withdraw'] }),
+        where: z.string().min(1, 'expected a condition').optional().meta({
+          description: 'Condition over the event arguments; omit to match every event. Comparisons, and/or/not, parentheses, arithmetic; exact on uint256.',
+          examples: ['amount >= 50_000e18 and to != account'],
+        }),
       })
       .strict(),
   })
@@ -104,33 +143,37 @@ const eventDetector = z
 const balanceDropDetector = z
   .object({
     ...detectorBase,
-    kind: z.literal('balance-drop'),
+    kind: z.literal('balance-drop').describe('A contract\'s ETH or ERC20 balance falls by more than a percentage or an amount within a window.'),
     params: z
       .object({
-        contract: identifier.describe('Contract name whose balance is watched.'),
-        token: identifier.optional().describe('Name of an ERC20 contract; omit to watch the ETH balance.'),
-        dropPercent: percent.optional().describe('Raise when the balance falls by more than this percentage within the window.'),
-        dropAmount: amount.optional().describe('Raise when the balance falls by more than this amount (base units) within the window.'),
-        windowBlocks: z.number().int().positive().max(10_000).default(10).describe('Window length in blocks.'),
+        contract: identifier.meta({ description: 'Contract name whose balance is watched.', examples: ['pool'] }),
+        token: identifier.optional().meta({ description: 'Name of an ERC20 contract; omit to watch the ETH balance.', examples: ['usdc'] }),
+        dropPercent: percent.optional().meta({ description: 'Raise when the balance falls by more than this percentage within the window.', examples: [5] }),
+        dropAmount: amount.optional().meta({
+          description: 'Raise when the balance falls by more than this amount (base units) within the window.',
+          examples: ['units("250000", 6)', '1_000e18'],
+        }),
+        windowBlocks: positiveInt.max(10_000, 'expected at most 10000 blocks').default(10).meta({ description: 'Window length in blocks.', examples: [10] }),
       })
       .strict()
-      .refine((p) => p.dropPercent !== undefined || p.dropAmount !== undefined, {
-        message: 'set dropPercent, dropAmount, or both',
-      }),
+      .refine((p) => p.dropPercent !== undefined || p.dropAmount !== undefined, { message: 'set dropPercent, dropAmount, or both' }),
   })
   .strict();
 
 const adminChangeDetector = z
   .object({
     ...detectorBase,
-    kind: z.literal('admin-change'),
+    kind: z.literal('admin-change').describe('Ownership transferred, roles granted or revoked, proxy upgraded, or Paused/Unpaused by someone other than warden.'),
     params: z
       .object({
-        contracts: z.array(identifier).min(1).describe('Contract names watched for ownership, role, upgrade and pause changes.'),
+        contracts: z.array(identifier).min(1, 'expected at least one contract name').meta({
+          description: 'Contract names watched for ownership, role, upgrade and pause changes.',
+          examples: [['pool']],
+        }),
         ignore: z
           .array(z.enum(['ownership', 'roles', 'upgrades', 'pause']))
           .default([])
-          .describe('Change kinds to ignore.'),
+          .meta({ description: 'Change kinds to ignore.', examples: [['roles']] }),
       })
       .strict(),
   })
@@ -138,107 +181,158 @@ const adminChangeDetector = z
 
 export const detectorSchema = z.discriminatedUnion('kind', [eventDetector, balanceDropDetector, adminChangeDetector]);
 
-const step = z.union([
-  z.object({ pause: identifier.describe('Id of a responders.pauses entry.') }).strict(),
-  z.object({ notify: identifier.describe('Id of a responders.webhooks entry.') }).strict(),
-  z.literal('record').describe('Open or join the incident record (always done; listed for clarity).'),
-]);
+const step = z.union(
+  [
+    z.object({ pause: identifier.describe('Id of a responders.pauses entry.') }).strict(),
+    z.object({ notify: identifier.describe('Id of a responders.webhooks entry.') }).strict(),
+    z.literal('record').describe('Open or join the incident record (always done; listed for clarity).'),
+  ],
+  { error: 'expected "record", {pause: <pause id>} or {notify: <webhook id>}' },
+);
 
 const planRule = z
   .object({
-    name: z.string().optional(),
+    name: z.string().optional().meta({ description: 'A label for people; shown in incident timelines.', examples: ['contain criticals'] }),
     match: z
       .object({
-        detectors: z.array(identifier).optional().describe('Detector ids this rule applies to.'),
-        minSeverity: z.enum(severities).optional().describe('Applies to anomalies of this severity or worse.'),
+        detectors: z.array(identifier).optional().meta({ description: 'Detector ids this rule applies to.', examples: [['pool-drain']] }),
+        minSeverity: z.enum(severities).optional().meta({ description: 'Applies to anomalies of this severity or worse.', examples: ['high'] }),
       })
       .strict()
-      .refine((m) => m.detectors !== undefined || m.minSeverity !== undefined, {
-        message: 'set detectors, minSeverity, or both',
-      }),
-    steps: z.array(step).min(1).describe('Done in order: pause, record, notify.'),
+      .refine((m) => m.detectors !== undefined || m.minSeverity !== undefined, { message: 'set detectors, minSeverity, or both' })
+      .describe('Which anomalies the rule applies to; with both keys set, both must match.'),
+    steps: z
+      .array(step)
+      .min(1, 'expected at least one step')
+      .meta({ description: 'Done in order: pause, record, notify.', examples: [[{ pause: 'pool-pause' }, 'record', { notify: 'oncall' }]] }),
   })
   .strict();
 
-const secretSource = z
-  .object({
-    privateKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional().describe('Name of the environment variable holding the key.'),
-    privateKeyFile: z.string().min(1).optional().describe('Path of a file holding the key (hex, one line).'),
-  })
-  .strict()
-  .refine((s) => (s.privateKeyEnv === undefined) !== (s.privateKeyFile === undefined), {
-    message: 'set exactly one of privateKeyEnv or privateKeyFile (keys are never written inline)',
-  });
+const callArg = z.union([z.string(), z.number(), z.boolean()], { error: 'expected a string, number or boolean' });
 
 const pauseTarget = z
   .object({
-    id: identifier,
-    contract: identifier.describe('Contract name to call.'),
-    function: z.string().min(1).describe('Function signature, e.g. "function pause()".'),
-    args: z.array(z.union([z.string(), z.number(), z.boolean()])).default([]).describe('Fixed arguments; never taken from chain data.'),
+    id: identifier.meta({ description: 'Id plan steps refer to: `{pause: <id>}`.', examples: ['pool-pause'] }),
+    contract: identifier.meta({ description: 'Contract name to call.', examples: ['pool'] }),
+    function: z.string().min(1, 'expected a function signature').meta({ description: 'Function signature to call.', examples: ['function pause()'] }),
+    args: z.array(callArg).default([]).meta({ description: 'Fixed arguments; never taken from chain data.', examples: [[]] }),
     check: z
       .object({
-        function: z.string().min(1).describe('View function signature, e.g. "function paused() view returns (bool)".'),
-        args: z.array(z.union([z.string(), z.number(), z.boolean()])).default([]),
-        expect: z.union([z.boolean(), z.string(), z.number()]).describe('Value the check returns once contained.'),
+        function: z.string().min(1, 'expected a function signature').meta({
+          description: 'View function signature.',
+          examples: ['function paused() view returns (bool)'],
+        }),
+        args: z.array(callArg).default([]).meta({ description: 'Fixed arguments of the check.' }),
+        expect: z
+          .union([z.boolean(), z.string(), z.number()], { error: 'expected a boolean, string or number' })
+          .meta({ description: 'Value the check returns once contained.', examples: [true] }),
       })
       .strict()
       .describe('Idempotency check read before sending and verified after.'),
-    gasLimit: z.number().int().positive().default(200_000).describe('Gas limit of the pause tx (set, not estimated, to save a round trip).'),
+    gasLimit: positiveInt
+      .default(200_000)
+      .meta({ description: 'Gas limit of the pause tx (set, not estimated, to save a round trip).', examples: [200000] }),
   })
   .strict();
 
 const webhook = z
   .object({
-    id: identifier,
-    url: z.url().describe('Receives a JSON POST per incident event. May carry a secret: use ${ENV_VAR}.'),
-    timeout: duration.default(5),
+    id: identifier.meta({ description: 'Id plan steps refer to: `{notify: <id>}`.', examples: ['oncall'] }),
+    url: httpUrl.meta({ description: 'Receives a JSON POST per incident event. It usually carries a secret: use ${ENV_VAR}.', examples: ['${WARDEN_WEBHOOK_URL}'] }),
+    timeout: duration.default(5).meta({ description: 'Seconds before the POST counts as failed.', examples: ['5s'] }),
   })
   .strict();
+
+/**
+ * The guardian EOA. One flat object (not an intersection): the JSON Schema of an intersection of a
+ * strict object would make editors reject every field of the other half.
+ */
+const guardian = z
+  .object({
+    privateKeyEnv: z
+      .string()
+      .regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name like WARDEN_GUARDIAN_KEY')
+      .optional()
+      .meta({ description: 'Name of the environment variable holding the key.', examples: ['WARDEN_GUARDIAN_KEY'] }),
+    privateKeyFile: z
+      .string()
+      .min(1, 'expected a file path')
+      .optional()
+      .meta({ description: 'Path of a file holding the key (hex, one line); keep it mode 0600.', examples: ['/run/secrets/warden-guardian-key'] }),
+    feeMultiplier: z
+      .number()
+      .min(1, 'expected a number from 1 to 100')
+      .max(100, 'expected a number from 1 to 100')
+      .default(3)
+      .meta({ description: 'maxFeePerGas = baseFee x this (+ tip). anvil orders by maxFeePerGas, so this is what lets a pause overtake.', examples: [3] }),
+    priorityFee: amount.optional().meta({ description: 'Tip in wei; default 2 gwei.', examples: ['2e9'] }),
+    replaceAfterBlocks: positiveInt
+      .default(3)
+      .meta({ description: 'Unmined after this many blocks: replace at the same nonce with a fee bump.', examples: [3] }),
+    minPauses: positiveInt.default(5).meta({ description: '`check --live` wants ETH for this many pause txs.', examples: [5] }),
+  })
+  .strict()
+  .refine((s) => (s.privateKeyEnv === undefined) !== (s.privateKeyFile === undefined), {
+    message: 'set exactly one of privateKeyEnv or privateKeyFile (keys are never written inline)',
+  })
+  .describe('The key that sends pause transactions. Required when any plan step pauses.');
 
 export const configSchema = z
   .object({
     redis: z
       .object({
-        url: z.string().default('redis://127.0.0.1:6379').describe('Redis url (redis:// or rediss://).'),
-        keyPrefix: identifier.default('warden').describe('Prefix of every key warden writes.'),
+        url: z
+          .string()
+          .regex(/^rediss?:\/\/\S+$/, 'expected a redis:// or rediss:// URL')
+          .default('redis://127.0.0.1:6379')
+          .meta({ description: 'Redis url (redis:// or rediss://). Holds the queue, checkpoints, detector state and incidents.', examples: ['${REDIS_URL}'] }),
+        keyPrefix: identifier.default('warden').meta({ description: 'Prefix of every key warden writes.', examples: ['warden'] }),
       })
       .strict()
       .prefault({}),
     http: z
-      .object({ listen: z.string().default('127.0.0.1:9464').describe('host:port of the health and metrics server.') })
+      .object({
+        listen: z
+          .string()
+          .regex(/^\S+:\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:9464')
+          .default('127.0.0.1:9464')
+          .meta({ description: 'host:port of the health and metrics server.', examples: ['0.0.0.0:9464'] }),
+      })
       .strict()
       .prefault({}),
     log: z
-      .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') })
+      .object({
+        level: z
+          .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace'])
+          .default('info')
+          .meta({ description: 'pino log level.', examples: ['info'] }),
+      })
       .strict()
       .prefault({}),
-    chains: z.array(chain).min(1),
-    contracts: z.array(contract).min(1),
-    detectors: z.array(detectorSchema).min(1),
+    chains: z.array(chain).min(1, 'expected at least one chain').describe('Chains to follow; one follower each.'),
+    contracts: z.array(contract).min(1, 'expected at least one contract').describe('Contracts to watch and to pause.'),
+    detectors: z.array(detectorSchema).min(1, 'expected at least one detector').describe('What counts as an anomaly.'),
     plan: z
       .object({
-        incidentWindow: duration.default(600).describe('Anomalies on the same protocol within this window join the open incident.'),
-        rules: z.array(planRule).min(1),
-      })
-      .strict(),
-    responders: z
-      .object({
-        guardian: secretSource
-          .and(
-            z.object({
-              feeMultiplier: z.number().min(1).max(100).default(3).describe('maxFeePerGas = baseFee x this (+ tip).'),
-              priorityFee: amount.optional().describe('Tip in wei; default 2 gwei.'),
-              replaceAfterBlocks: z.number().int().positive().default(3).describe('Unmined after this many blocks: replace at the same nonce with a fee bump.'),
-              minPauses: z.number().int().positive().default(5).describe('`check --live` wants ETH for this many pause txs.'),
-            }),
-          )
-          .optional(),
-        pauses: z.array(pauseTarget).default([]),
-        webhooks: z.array(webhook).default([]),
+        incidentWindow: duration
+          .default(600)
+          .meta({ description: 'Anomalies on the same protocol within this window join the open incident.', examples: ['10m'] }),
+        rules: z
+          .array(planRule)
+          .min(1, 'expected at least one rule')
+          .describe('Every matching rule runs; a step named by several rules runs once.'),
       })
       .strict()
-      .prefault({}),
+      .describe('Which anomalies lead to which steps.'),
+    responders: z
+      .object({
+        guardian: guardian.optional(),
+        pauses: z.array(pauseTarget).default([]).describe('The only (contract, function) pairs warden may call.'),
+        webhooks: z.array(webhook).default([]).describe('Generic JSON webhooks for `notify` steps.'),
+      })
+      .strict()
+      .prefault({})
+      .describe('How the plan acts.'),
   })
   .strict();
 

@@ -1,0 +1,125 @@
+/**
+ * Checks that span the config: unique ids, references between sections, parseable signatures.
+ * They run on the validated config and report every problem at once.
+ *
+ * Detector-specific checks (the event exists in the ABI, the `where` expression) belong to
+ * createDetectors in detectors/index.ts; here a detector's contract names only have to exist.
+ */
+import { parseAbiItem, type AbiFunction } from 'viem';
+import type { Config } from './schema.js';
+import type { ConfigPath, PathIssue } from './interpolate.js';
+import { didYouMean } from './suggest.js';
+import { formatPath } from './errors.js';
+
+/** Every cross-reference problem in a validated config (empty when it is consistent). */
+export function checkReferences({ config }: { config: Config }): PathIssue[] {
+  const issues: PathIssue[] = [];
+  const add = (path: ConfigPath, message: string) => issues.push({ path, message });
+
+  requireUnique(config.chains.map((chain, index) => ({ value: chain.id, path: ['chains', index, 'id'] })), 'chain id', add);
+  requireUnique(config.chains.map((chain, index) => ({ value: chain.name, path: ['chains', index, 'name'] })), 'chain name', add);
+  requireUnique(config.contracts.map((contract, index) => ({ value: contract.name, path: ['contracts', index, 'name'] })), 'contract name', add);
+  requireUnique(
+    config.contracts.map((contract, index) => ({ value: `${contract.chain}:${contract.address.toLowerCase()}`, path: ['contracts', index, 'address'] })),
+    'contract address on this chain',
+    add,
+  );
+  requireUnique(config.detectors.map((detector, index) => ({ value: detector.id, path: ['detectors', index, 'id'] })), 'detector id', add);
+  requireUnique(config.responders.pauses.map((pause, index) => ({ value: pause.id, path: ['responders', 'pauses', index, 'id'] })), 'pause id', add);
+  requireUnique(config.responders.webhooks.map((hook, index) => ({ value: hook.id, path: ['responders', 'webhooks', index, 'id'] })), 'webhook id', add);
+
+  const chainIds = config.chains.map((chain) => chain.id);
+  config.contracts.forEach((contract, index) => {
+    if (!chainIds.includes(contract.chain)) add(['contracts', index, 'chain'], `no chain with id ${contract.chain} in chains (configured: ${chainIds.join(', ')})`);
+  });
+
+  const contractNames = config.contracts.map((contract) => contract.name);
+  const chainOf = new Map(config.contracts.map((contract) => [contract.name, contract.chain]));
+  const requireContract = (path: ConfigPath, name: string) => {
+    if (!chainOf.has(name)) add(path, unknownName('contract', name, contractNames));
+  };
+  config.detectors.forEach((detector, index) => {
+    const params: ConfigPath = ['detectors', index, 'params'];
+    if (detector.kind === 'balance-drop') {
+      requireContract([...params, 'contract'], detector.params.contract);
+      const token = detector.params.token;
+      if (token !== undefined) {
+        requireContract([...params, 'token'], token);
+        const [tokenChain, contractChain] = [chainOf.get(token), chainOf.get(detector.params.contract)];
+        if (tokenChain !== undefined && contractChain !== undefined && tokenChain !== contractChain) {
+          add([...params, 'token'], `token "${token}" is on chain ${tokenChain} but contract "${detector.params.contract}" is on chain ${contractChain}`);
+        }
+      }
+    } else {
+      detector.params.contracts.forEach((name, position) => requireContract([...params, 'contracts', position], name));
+    }
+  });
+
+  const pauseIds = config.responders.pauses.map((pause) => pause.id);
+  const webhookIds = config.responders.webhooks.map((hook) => hook.id);
+  const detectorIds = config.detectors.map((detector) => detector.id);
+  let firstPauseStep: ConfigPath | undefined;
+  config.plan.rules.forEach((rule, ruleIndex) => {
+    const rulePath: ConfigPath = ['plan', 'rules', ruleIndex];
+    rule.match.detectors?.forEach((id, position) => {
+      if (!detectorIds.includes(id)) add([...rulePath, 'match', 'detectors', position], unknownName('detector', id, detectorIds));
+    });
+    rule.steps.forEach((step, stepIndex) => {
+      const stepPath = [...rulePath, 'steps', stepIndex];
+      if (typeof step === 'string') return;
+      if ('pause' in step) {
+        firstPauseStep ??= stepPath;
+        if (!pauseIds.includes(step.pause)) add([...stepPath, 'pause'], unknownName('pause', step.pause, pauseIds, 'responders.pauses'));
+      } else if (!webhookIds.includes(step.notify)) {
+        add([...stepPath, 'notify'], unknownName('webhook', step.notify, webhookIds, 'responders.webhooks'));
+      }
+    });
+  });
+
+  config.responders.pauses.forEach((pause, index) => {
+    const path: ConfigPath = ['responders', 'pauses', index];
+    requireContract([...path, 'contract'], pause.contract);
+    const action = parseFunction(pause.function);
+    if (typeof action === 'string') add([...path, 'function'], action);
+    else if (action.inputs.length !== pause.args.length) add([...path, 'args'], argumentCount(action, pause.args.length));
+    const check = parseFunction(pause.check.function);
+    if (typeof check === 'string') add([...path, 'check', 'function'], check);
+    else if (check.outputs.length === 0) add([...path, 'check', 'function'], `${pause.check.function} returns nothing to compare with expect; e.g. "function paused() view returns (bool)"`);
+    else if (check.inputs.length !== pause.check.args.length) add([...path, 'check', 'args'], argumentCount(check, pause.check.args.length));
+  });
+
+  if (firstPauseStep !== undefined && config.responders.guardian === undefined) {
+    add(['responders', 'guardian'], `required because ${formatPath(firstPauseStep)} pauses; set privateKeyEnv or privateKeyFile`);
+  }
+  return issues;
+}
+
+function requireUnique(entries: { value: string | number; path: ConfigPath }[], what: string, add: (path: ConfigPath, message: string) => void): void {
+  const first = new Map<string | number, ConfigPath>();
+  for (const entry of entries) {
+    const earlier = first.get(entry.value);
+    if (earlier === undefined) first.set(entry.value, entry.path);
+    else add(entry.path, `duplicate ${what} ${JSON.stringify(String(entry.value).replace(/^\d+:/, ''))} (also at ${formatPath(earlier)})`);
+  }
+}
+
+function unknownName(what: string, name: string, known: string[], section = `${what}s`): string {
+  const configured = known.length > 0 ? ` (configured: ${known.join(', ')})` : ` (none configured in ${section})`;
+  return `no ${what} named ${JSON.stringify(name)}${didYouMean({ input: name, candidates: known })}${configured}`;
+}
+
+/** The function item of a human-readable signature, or a message saying what is wrong. */
+function parseFunction(signature: string): AbiFunction | string {
+  try {
+    const item = parseAbiItem(signature);
+    if (item.type === 'function') return item;
+    return `expected a function signature like "function pause()", got a ${item.type}`;
+  } catch (error) {
+    const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+    return `not a valid function signature (${reason}); expected e.g. "function pause()", got ${JSON.stringify(signature)}`;
+  }
+}
+
+function argumentCount(item: AbiFunction, given: number): string {
+  return `${item.name} takes ${item.inputs.length} argument${item.inputs.length === 1 ? '' : 's'}, got ${given}`;
+}
