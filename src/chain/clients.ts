@@ -1,0 +1,65 @@
+/**
+ * RPC clients of one chain: an HTTP PublicClient that fails over between the configured urls,
+ * and the WebSocket urls the head source subscribes to for `newHeads`.
+ */
+import { createPublicClient, defineChain, fallback, http, type PublicClient } from 'viem';
+import type { ChainConfig } from '../config/schema.js';
+
+export interface ChainClients {
+  /** HTTP client over viem's `fallback` of every `chain.rpc.http` url (in order). */
+  http: PublicClient;
+  /** First WebSocket url (undefined without one); see `wsUrls` for all of them. */
+  wsUrl?: string;
+  /** All WebSocket urls; the head source rotates through them on reconnect. */
+  wsUrls: string[];
+  /** HTTP RPC requests sent so far, by method (each failover attempt and retry counts). */
+  rpcCalls(): Record<string, number>;
+  close(): Promise<void>;
+}
+
+export interface CreateChainClientsParams {
+  chain: ChainConfig;
+  /** Retries of a request after every url failed, with exponential backoff. Default 3. */
+  retryCount?: number;
+  /** Base of that backoff in ms (viem doubles it per retry). Default 150. */
+  retryDelayMs?: number;
+}
+
+/**
+ * Each request tries the urls in order: an error or a timeout (`chain.rpcTimeout` s) moves on to
+ * the next url; when all failed, the whole round is retried with backoff. Reverts are not failed over
+ * (viem's fallback rethrows execution errors at once: another node would revert too).
+ *
+ * @example const { http } = createChainClients({ chain }); await http.getBlockNumber();
+ */
+export function createChainClients(params: CreateChainClientsParams): ChainClients {
+  const { chain, retryCount = 3, retryDelayMs = 150 } = params;
+  const timeout = Math.max(1, Math.round(chain.rpcTimeout * 1000));
+  const transport = fallback(
+    chain.rpc.http.map((url) => http(url, { timeout, retryCount: 0 })),
+    { retryCount, retryDelay: retryDelayMs },
+  );
+  const viemChain = defineChain({
+    id: chain.id,
+    name: chain.name,
+    nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
+    rpcUrls: { default: { http: chain.rpc.http, webSocket: chain.rpc.ws } },
+  });
+  const client = createPublicClient({ chain: viemChain, transport, pollingInterval: Math.max(100, chain.blockTime * 500) });
+
+  const calls: Record<string, number> = {};
+  // The fallback transport reports every attempt (success or error) with its method.
+  (client.transport as unknown as { onResponse(fn: (r: { method: string }) => void): void }).onResponse(({ method }) => {
+    calls[method] = (calls[method] ?? 0) + 1;
+  });
+
+  return {
+    http: client as PublicClient,
+    wsUrl: chain.rpc.ws[0],
+    wsUrls: [...chain.rpc.ws],
+    rpcCalls: () => ({ ...calls }),
+    async close() {
+      // HTTP keeps no connections of its own worth closing; sockets belong to the head source.
+    },
+  };
+}

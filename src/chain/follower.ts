@@ -1,0 +1,288 @@
+/**
+ * The chain follower: turns heads (WebSocket or polling) into an ordered stream of canonical
+ * blocks and reorg events, and checkpoints each block after its consumer has handled it.
+ *
+ * Guarantees (DESIGN.md invariant 1):
+ * - every canonical block after the start point is passed to `onBlock` exactly once, in order
+ *   (a block reorged out and its replacement are different hashes: both are passed);
+ * - a block is checkpointed only after `onBlock` resolved; a throwing `onBlock` is retried with
+ *   backoff, never skipped;
+ * - a head whose parent is not our tip is a reorg: `onReorg` names exactly the processed blocks
+ *   dropped (within the last `finalityDepth`), before the new branch is processed;
+ * - heads are handled one at a time, never concurrently.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Hex, PublicClient } from 'viem';
+import type { Logger } from 'pino';
+import type { BlockHeader, ObservedAt } from '../../detectors/types.js';
+import type { ChainConfig } from '../config/schema.js';
+import type { ChainClients } from './clients.js';
+import type { BlockRef, CheckpointStore } from './checkpoint.js';
+import { createHeadSource, toHeader } from './heads.js';
+import { findAncestorAfterRestart } from './restart.js';
+import { backoffMs, errorMessage, sleep, StoppedError } from './retry.js';
+
+export interface FollowedBlock {
+  header: BlockHeader;
+  observedAt: ObservedAt;
+}
+
+export interface ReorgEvent {
+  chainId: number;
+  /** Hashes of processed blocks that are no longer canonical, lowest first. */
+  droppedHashes: Hex[];
+  /** The newest block both branches share. */
+  commonAncestor: BlockRef;
+}
+
+export interface ChainFollowerParams {
+  chain: ChainConfig;
+  clients: ChainClients;
+  checkpoint: CheckpointStore;
+  log: Logger;
+  onBlock(block: FollowedBlock): Promise<void>;
+  onReorg(event: ReorgEvent): Promise<void>;
+  /** Identifies this process run in `observedAt`; defaults to one id per process. */
+  runId?: string;
+  /** Poll interval over HTTP; default blockTime/2 (at least 100 ms). */
+  pollIntervalMs?: number;
+  /** First retry delay after a failure (doubles, capped at 30 s); default 250 ms. */
+  retryBaseMs?: number;
+}
+
+export interface ChainFollower {
+  /** Reconciles with the checkpoint, catches up, then follows heads. Resolves once caught up (or stopped). */
+  start(): Promise<void>;
+  /** Stops following; waits for the block in progress (a block waiting for a retry is abandoned, not checkpointed). */
+  stop(): Promise<void>;
+  /** The last block in the local chain (processed or the catch-up base). */
+  tip(): BlockRef | undefined;
+}
+
+/** One id per process: monotonic times are comparable only within it. */
+export const processRunId = randomUUID();
+
+/** A block failed and is no longer canonical: re-derive the work from the current head. */
+class BlockReorgedError extends Error {}
+
+export function createChainFollower(params: ChainFollowerParams): ChainFollower {
+  const { chain, clients, checkpoint, onBlock, onReorg } = params;
+  const client: PublicClient = clients.http;
+  const runId = params.runId ?? processRunId;
+  const retryBaseMs = params.retryBaseMs ?? 250;
+  const depth = chain.finalityDepth;
+  const log = params.log.child({ chain: chain.name });
+  const abort = new AbortController();
+  let stopped = false;
+  /** Hash-linked recent blocks, oldest first; the last one is our tip. */
+  let recent: BlockHeader[] = [];
+  const pending: FollowedBlock[] = [];
+  let wake: (() => void) | undefined;
+  let loopDone: Promise<void> | undefined;
+  let startDone: Promise<void> | undefined;
+
+  const observe = (): ObservedAt => ({ wallMs: Date.now(), monoNs: process.hrtime.bigint().toString(), runId });
+  const tip = () => recent[recent.length - 1];
+  const indexOf = (hash: Hex) => recent.findIndex((b) => b.hash === hash);
+
+  const heads = createHeadSource({
+    client,
+    wsUrls: clients.wsUrls ?? (clients.wsUrl ? [clients.wsUrl] : []),
+    chainName: chain.name,
+    pollIntervalMs: params.pollIntervalMs ?? Math.max(100, (chain.blockTime * 1000) / 2),
+    stallMs: Math.max(5_000, chain.blockTime * 3000),
+    log,
+    onHead(header) {
+      pending.push({ header, observedAt: observe() });
+      wake?.();
+    },
+  });
+
+  /** Runs `task` until it succeeds; throws StoppedError once stopped (or BlockReorgedError through). */
+  async function untilDone<T>(what: string, task: () => Promise<T>, context: object = {}): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      if (stopped) throw new StoppedError();
+      try {
+        return await task();
+      } catch (error) {
+        if (error instanceof StoppedError || error instanceof BlockReorgedError || stopped) throw error;
+        const delay = backoffMs(attempt, retryBaseMs);
+        log.error({ ...context, err: errorMessage(error), attempt, retryInMs: delay }, `${what} failed; retrying`);
+        await sleep(delay, abort.signal);
+      }
+    }
+  }
+
+  const fetchByNumber = async (number: number): Promise<FollowedBlock> => ({
+    header: toHeader(await client.getBlock({ blockNumber: BigInt(number) })),
+    observedAt: observe(),
+  });
+  const fetchByHash = async (hash: Hex): Promise<FollowedBlock> => ({
+    header: toHeader(await client.getBlock({ blockHash: hash })),
+    observedAt: observe(),
+  });
+
+  async function isCanonical(header: BlockHeader): Promise<boolean> {
+    try {
+      return (await client.getBlock({ blockNumber: BigInt(header.number) })).hash === header.hash;
+    } catch {
+      return true; // cannot tell: keep retrying the block rather than skip it
+    }
+  }
+
+  /** onBlock then checkpoint; appends to the local chain. */
+  async function processBlock(block: FollowedBlock): Promise<void> {
+    const { header } = block;
+    const context = { block: header.number, hash: header.hash };
+    await untilDone('onBlock', async () => {
+      try {
+        await onBlock(block);
+      } catch (error) {
+        // A block that fails because it was reorged out (e.g. logs by hash unknown) must not block us forever.
+        if (!(await isCanonical(header))) throw new BlockReorgedError(errorMessage(error));
+        throw error;
+      }
+    }, context);
+    await untilDone('checkpoint', () => checkpoint.set({ number: header.number, hash: header.hash }), context);
+    recent.push(header);
+    if (recent.length > depth) recent.splice(0, recent.length - depth);
+    log.debug(context, 'block processed');
+  }
+
+  /** Processes `block`, first handling a reorg if it does not extend our tip. */
+  async function connect(block: FollowedBlock): Promise<void> {
+    const current = tip();
+    if (!current || block.header.parentHash === current.hash) return processBlock(block);
+
+    // Reorg: walk back by hash until the parent is a block we hold.
+    const branch: FollowedBlock[] = [block];
+    let cursor = block.header;
+    let ancestorIndex = indexOf(cursor.parentHash);
+    let ancestor: BlockRef | undefined;
+    while (ancestorIndex < 0) {
+      if (branch.length > depth || cursor.number - 1 < recent[0]!.number) {
+        ancestor = { number: cursor.number - 1, hash: cursor.parentHash };
+        log.error({ block: block.header.number, ancestor }, `reorg deeper than finalityDepth (${depth}); treating every retained block as dropped`);
+        break;
+      }
+      const parent = await fetchByHash(cursor.parentHash);
+      branch.unshift(parent);
+      cursor = parent.header;
+      ancestorIndex = indexOf(cursor.parentHash);
+    }
+    ancestor ??= { number: recent[ancestorIndex]!.number, hash: recent[ancestorIndex]!.hash };
+    const dropped = recent.slice(ancestorIndex + 1).map((b) => b.hash);
+    await applyReorg(dropped, ancestor, ancestorIndex);
+    for (const b of branch) await processBlock(b);
+  }
+
+  async function applyReorg(droppedHashes: Hex[], commonAncestor: BlockRef, keepThroughIndex: number) {
+    const event: ReorgEvent = { chainId: chain.id, droppedHashes, commonAncestor };
+    log.warn({ block: commonAncestor.number, dropped: droppedHashes.length, droppedHashes }, 'reorg: dropping blocks after the common ancestor');
+    await untilDone('onReorg', () => onReorg(event), { block: commonAncestor.number });
+    recent = recent.slice(0, keepThroughIndex + 1);
+    // So a restart right now resumes from the ancestor instead of a dropped block.
+    await untilDone('checkpoint', () => checkpoint.set(commonAncestor), { block: commonAncestor.number });
+  }
+
+  /** Brings the local chain up to `head`: fills gaps by number (each linked by parentHash), handles reorgs. */
+  async function advanceTo(head: FollowedBlock): Promise<void> {
+    if (indexOf(head.header.hash) >= 0) return;
+    for (let current = tip(); current && head.header.number > current.number + 1; current = tip()) {
+      await connect(await fetchByNumber(current.number + 1));
+      if (stopped) throw new StoppedError();
+    }
+    await connect(head);
+  }
+
+  /** advanceTo, retried; a block reorged out mid-processing restarts from the current head. */
+  async function handleHead(head: FollowedBlock): Promise<void> {
+    for (;;) {
+      try {
+        return await untilDone('following head', () => advanceTo(head), { block: head.header.number });
+      } catch (error) {
+        if (!(error instanceof BlockReorgedError)) throw error;
+        log.warn({ block: head.header.number, err: error.message }, 'block reorged out while processing; re-reading the head');
+        head = await untilDone('reading head', async () => ({ header: toHeader(await client.getBlock({ blockTag: 'latest' })), observedAt: observe() }));
+      }
+    }
+  }
+
+  /** Sets the local chain's base from the checkpoint (or the head), handling a reorg and a long absence. */
+  async function reconcile(head: FollowedBlock): Promise<void> {
+    const saved = await untilDone('reading checkpoint', () => checkpoint.get());
+    if (!saved) {
+      log.info({ block: head.header.number }, 'no checkpoint: starting at the current head');
+      return;
+    }
+    let base = await untilDone('reading checkpoint block', async () =>
+      saved.number <= head.header.number ? (await fetchByNumber(saved.number)).header : undefined,
+    );
+    if (base?.hash !== saved.hash) {
+      const found = await untilDone('finding common ancestor', () =>
+        findAncestorAfterRestart({ checkpoint, headNumber: head.header.number, depth, fetchHeader: async (n) => (await fetchByNumber(n)).header }),
+      );
+      if (!found.ancestor) {
+        log.error({ block: saved.number }, `checkpoint not canonical and no common ancestor within ${depth} blocks; resuming from the head`);
+        if (found.droppedHashes.length > 0) await untilDone('onReorg', () => onReorg({ chainId: chain.id, droppedHashes: found.droppedHashes, commonAncestor: { number: head.header.number, hash: head.header.hash } }));
+        return;
+      }
+      log.warn({ block: found.ancestor.number, droppedHashes: found.droppedHashes }, 'reorg while stopped: dropping blocks after the common ancestor');
+      await untilDone('onReorg', () => onReorg({ chainId: chain.id, droppedHashes: found.droppedHashes, commonAncestor: { number: found.ancestor!.number, hash: found.ancestor!.hash } }));
+      await untilDone('checkpoint', () => checkpoint.set(found.ancestor!));
+      base = found.ancestor;
+    }
+    const missed = head.header.number - base.number;
+    if (missed > chain.maxCatchUpBlocks) {
+      const resumeAt = head.header.number - chain.maxCatchUpBlocks;
+      log.error(
+        { block: base.number, skippedFrom: base.number + 1, skippedTo: resumeAt, maxCatchUpBlocks: chain.maxCatchUpBlocks },
+        `SKIPPING blocks ${base.number + 1}..${resumeAt}: ${missed} blocks missed, more than maxCatchUpBlocks; they are NOT checked`,
+      );
+      base = (await untilDone('reading catch-up base', () => fetchByNumber(resumeAt))).header;
+    } else if (missed > 0) log.info({ block: base.number, missed }, 'catching up from the checkpoint');
+    recent = [base];
+  }
+
+  async function loop(): Promise<void> {
+    while (!stopped) {
+      const next = pending.shift();
+      if (!next) {
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+        continue;
+      }
+      await handleHead(next);
+    }
+  }
+
+  async function run(): Promise<void> {
+    heads.start(); // heads arriving during catch-up queue up behind it
+    const head = await untilDone('reading head', async () => ({ header: toHeader(await client.getBlock({ blockTag: 'latest' })), observedAt: observe() }));
+    await reconcile(head);
+    await handleHead(head);
+  }
+
+  const swallowStop = (error: unknown) => {
+    if (!(error instanceof StoppedError)) throw error;
+  };
+
+  return {
+    async start() {
+      startDone = run().catch(swallowStop);
+      await startDone;
+      if (!stopped) loopDone = loop().catch(swallowStop);
+    },
+    async stop() {
+      stopped = true;
+      abort.abort();
+      await heads.stop();
+      wake?.();
+      await Promise.allSettled([startDone, loopDone]);
+    },
+    tip() {
+      const t = tip();
+      return t && { number: t.number, hash: t.hash };
+    },
+  };
+}
