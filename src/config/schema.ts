@@ -285,11 +285,12 @@ export const configSchema = z
           .string()
           .regex(/^rediss?:\/\/\S+$/, 'expected a redis:// or rediss:// URL')
           .default('redis://127.0.0.1:6379')
-          .meta({ description: 'Redis url (redis:// or rediss://). Holds the queue, checkpoints, detector state and incidents.', examples: ['${REDIS_URL}'] }),
+          .meta({ description: 'Redis url (redis:// or rediss://); may carry a password: use ${ENV_VAR}.', examples: ['${REDIS_URL}'] }),
         keyPrefix: identifier.default('warden').meta({ description: 'Prefix of every key warden writes.', examples: ['warden'] }),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe('Where the queue, chain checkpoints, detector state and incidents live. Use appendonly and maxmemory-policy noeviction.'),
     http: z
       .object({
         listen: z
@@ -299,7 +300,8 @@ export const configSchema = z
           .meta({ description: 'host:port of the health and metrics server.', examples: ['0.0.0.0:9464'] }),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe('The health and metrics HTTP server.'),
     log: z
       .object({
         level: z
@@ -308,7 +310,8 @@ export const configSchema = z
           .meta({ description: 'pino log level.', examples: ['info'] }),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe('Logging: JSON lines on stdout (pretty on a terminal or with --pretty).'),
     chains: z.array(chain).min(1, 'expected at least one chain').describe('Chains to follow; one follower each.'),
     contracts: z.array(contract).min(1, 'expected at least one contract').describe('Contracts to watch and to pause.'),
     detectors: z.array(detectorSchema).min(1, 'expected at least one detector').describe('What counts as an anomaly.'),
