@@ -56,9 +56,9 @@ export function createEventDetector(params: EventDetectorParameters): Detector {
         try {
           variant.condition = compileCondition({ source: params.where, ...scopeFromAbiInputs({ inputs: event.inputs, scopeName: event.name }) });
         } catch (error) {
-          const message = error instanceof ExpressionError ? error.message : String(error);
-          if (!issues.some((issue) => issue.path === 'params.where' && issue.message === message)) {
-            issues.push({ path: 'params.where', message });
+          // One where-issue is enough: other overloads usually fail the same way, and the fix is the same.
+          if (!issues.some((issue) => issue.path === 'params.where')) {
+            issues.push({ path: 'params.where', message: error instanceof ExpressionError ? error.message : String(error) });
           }
         }
       }
