@@ -20,8 +20,12 @@ export function checkReferences({ config }: { config: Config }): PathIssue[] {
   requireUnique(config.chains.map((chain, index) => ({ value: chain.name, path: ['chains', index, 'name'] })), 'chain name', add);
   requireUnique(config.contracts.map((contract, index) => ({ value: contract.name, path: ['contracts', index, 'name'] })), 'contract name', add);
   requireUnique(
-    config.contracts.map((contract, index) => ({ value: `${contract.chain}:${contract.address.toLowerCase()}`, path: ['contracts', index, 'address'] })),
-    'contract address on this chain',
+    config.contracts.map((contract, index) => ({
+      value: `${contract.chain}:${contract.address.toLowerCase()}`,
+      display: `${contract.address} on chain ${contract.chain}`,
+      path: ['contracts', index, 'address'],
+    })),
+    'contract address',
     add,
   );
   requireUnique(config.detectors.map((detector, index) => ({ value: detector.id, path: ['detectors', index, 'id'] })), 'detector id', add);
@@ -94,17 +98,18 @@ export function checkReferences({ config }: { config: Config }): PathIssue[] {
   return issues;
 }
 
-function requireUnique(entries: { value: string | number; path: ConfigPath }[], what: string, add: (path: ConfigPath, message: string) => void): void {
+/** Reports every entry whose value an earlier entry already had; `display` replaces the quoted value. */
+function requireUnique(entries: { value: string | number; display?: string; path: ConfigPath }[], what: string, add: (path: ConfigPath, message: string) => void): void {
   const first = new Map<string | number, ConfigPath>();
   for (const entry of entries) {
     const earlier = first.get(entry.value);
     if (earlier === undefined) first.set(entry.value, entry.path);
-    else add(entry.path, `duplicate ${what} ${JSON.stringify(String(entry.value).replace(/^\d+:/, ''))} (also at ${formatPath(earlier)})`);
+    else add(entry.path, `duplicate ${what} ${entry.display ?? JSON.stringify(entry.value)} (also at ${formatPath(earlier)})`);
   }
 }
 
 function unknownName(what: string, name: string, known: string[], section = `${what}s`): string {
-  const configured = known.length > 0 ? ` (configured: ${known.join(', ')})` : ` (none configured in ${section})`;
+  const configured = known.length > 0 ? ` (configured: ${[...new Set(known)].join(', ')})` : ` (none configured in ${section})`;
   return `no ${what} named ${JSON.stringify(name)}${didYouMean({ input: name, candidates: known })}${configured}`;
 }
 

@@ -1,0 +1,391 @@
+import { readFileSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from './errors.js';
+import { loadConfig, parseConfigText } from './load.js';
+
+const drillText = readFileSync(new URL('../../config/drill.yaml', import.meta.url), 'utf8');
+const exampleEnv = {
+  MAINNET_RPC_URL: 'https://eth.example/v2/key',
+  MAINNET_RPC_FALLBACK_URL: 'https://eth-backup.example',
+  MAINNET_WS_URL: 'wss://eth.example/ws',
+  WARDEN_WEBHOOK_URL: 'https://hooks.example/T000/secret',
+};
+// anvil's well-known dev key #0: the only kind of key allowed in files of this repo.
+const anvilKey = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80';
+
+/** The drill config as a plain object, changed by `edit`, loaded from YAML text again. */
+function loadEdited(edit: (config: any) => void, env: NodeJS.ProcessEnv = {}) {
+  const config = parse(drillText);
+  edit(config);
+  return parseConfigText({ text: stringify(config), file: 'drill.yaml', env });
+}
+
+/** The issues of the ConfigError `load` throws, as `path: message` lines. */
+function issuesOf(load: () => unknown): string[] {
+  try {
+    load();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return error.issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message));
+  }
+  throw new Error('expected a ConfigError, but the config loaded');
+}
+
+describe('loadConfig: the shipped configs', () => {
+  it('loads config/drill.yaml with its defaults', async () => {
+    const { config, contracts, file } = await loadConfig({ path: 'config/drill.yaml', env: {} });
+    expect(file).toBe('config/drill.yaml');
+    expect(config.chains[0]).toMatchObject({ id: 31337, name: 'anvil', blockTime: 1, finalityDepth: 16 });
+    expect(config.chains[0]!.rpc).toEqual({ http: ['http://127.0.0.1:8545'], ws: ['ws://127.0.0.1:8545'] });
+    expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', keyPrefix: 'warden' });
+    expect(config.plan.incidentWindow).toBe(600);
+    expect(config.detectors.map((detector) => [detector.id, detector.kind, detector.severity])).toEqual([
+      ['vault-large-withdraw', 'event', 'critical'],
+      ['vault-drain', 'balance-drop', 'critical'],
+      ['vault-admin', 'admin-change', 'high'],
+    ]);
+    expect(config.responders.guardian).toMatchObject({ privateKeyEnv: 'WARDEN_GUARDIAN_KEY', feeMultiplier: 3 });
+    expect(contracts.get('vault')).toMatchObject({ chainId: 31337, address: '0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512', protocol: 'demo' });
+    expect(contracts.get('token')?.abi.map((item) => ('name' in item ? item.name : item.type))).toEqual(['Transfer', 'balanceOf', 'decimals', 'symbol']);
+  });
+
+  it('loads config/drill.yaml with the addresses and urls the drill passes', async () => {
+    const { config, contracts } = await loadConfig({
+      path: 'config/drill.yaml',
+      env: { DRILL_RPC_URL: 'http://127.0.0.1:9999', DRILL_VAULT_ADDRESS: '0x9fe46736679d2d9a65f0992f2272de9f3c7fa6e0', REDIS_URL: 'redis://127.0.0.1:7777' },
+    });
+    expect(config.chains[0]!.rpc.http).toEqual(['http://127.0.0.1:9999']);
+    expect(contracts.get('vault')?.address).toBe('0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0');
+    expect(config.redis.url).toBe('redis://127.0.0.1:7777');
+  });
+
+  it('loads config/example.yaml with the variables it needs', async () => {
+    const { config, contracts } = await loadConfig({ path: 'config/example.yaml', env: exampleEnv });
+    expect(config.chains[0]!.rpc).toEqual({ http: [exampleEnv.MAINNET_RPC_URL, exampleEnv.MAINNET_RPC_FALLBACK_URL], ws: [exampleEnv.MAINNET_WS_URL] });
+    expect(new Set(config.detectors.map((detector) => detector.kind))).toEqual(new Set(['event', 'balance-drop', 'admin-change']));
+    const drain = config.detectors.find((detector) => detector.kind === 'balance-drop');
+    expect(drain?.kind === 'balance-drop' && drain.params.dropAmount).toBe(2_500_000_000_000n);
+    expect(config.responders.guardian).toMatchObject({ privateKeyFile: '/run/secrets/warden-guardian-key', priorityFee: 3_000_000_000n });
+    expect(config.responders.webhooks[0]).toEqual({ id: 'oncall', url: exampleEnv.WARDEN_WEBHOOK_URL, timeout: 5 });
+    expect(config.plan.incidentWindow).toBe(1800);
+    expect([...contracts.values()].every((contract) => contract.protocol === 'lendco')).toBe(true);
+  });
+
+  it('names the file when it cannot be read', async () => {
+    await expect(loadConfig({ path: 'config/nope.yaml', env: {} })).rejects.toThrow('invalid config config/nope.yaml:\n  cannot read the config: file not found');
+  });
+});
+
+describe('loadConfig: each kind of error names its path and what would be valid', () => {
+  const cases: { name: string; load: () => unknown; issues: (string | RegExp)[] }[] = [
+    {
+      name: 'YAML syntax error (line and column, no source echoed)',
+      load: () => parseConfigText({ text: 'chains:\n  - id: 1\n   name: anvil\n', file: 'bad.yaml', env: {} }),
+      issues: ['line 3, column 1: YAML syntax error: Sequence item without - indicator'],
+    },
+    {
+      name: 'missing environment variable',
+      load: () => loadEdited((c) => (c.chains[0].rpc.http = ['${DRILL_RPC_URL}'])),
+      issues: ['chains[0].rpc.http[0]: environment variable DRILL_RPC_URL is not set (use ${DRILL_RPC_URL:-default} for a fallback)'],
+    },
+    {
+      name: 'malformed variable reference',
+      load: () => loadEdited((c) => (c.redis.url = 'redis://${REDIS HOST}:6379')),
+      issues: ['redis.url: "${REDIS HOST}" is not a valid variable reference; write ${NAME} or ${NAME:-default} (or $${ for a literal "${")'],
+    },
+    {
+      name: 'wrong type',
+      load: () => loadEdited((c) => (c.chains[0].id = 'anvil')),
+      issues: ['chains[0].id: expected a number, got "anvil"'],
+    },
+    {
+      name: 'not a whole number',
+      load: () => loadEdited((c) => (c.chains[0].finalityDepth = 1.5)),
+      issues: ['chains[0].finalityDepth: expected a whole number, got 1.5'],
+    },
+    {
+      name: 'wrong type for a section',
+      load: () => loadEdited((c) => (c.plan = ['record'])),
+      issues: ['plan: expected a mapping, got ["record"]'],
+    },
+    {
+      name: 'unknown key with a suggestion',
+      load: () => loadEdited((c) => ((c.chains[0].blocktime = 2), delete c.chains[0].blockTime)),
+      issues: ['chains[0]: unknown key "blocktime"; did you mean "blockTime"?'],
+    },
+    {
+      name: 'unknown key inside a detector kind suggests from that kind only',
+      load: () => loadEdited((c) => ((c.detectors[1].params.dropPercnt = 5), delete c.detectors[1].params.dropPercent)),
+      issues: ['detectors[1].params: unknown key "dropPercnt"; did you mean "dropPercent"?', 'detectors[1].params: set dropPercent, dropAmount, or both'],
+    },
+    {
+      name: 'unknown key without a close match',
+      load: () => loadEdited((c) => (c.telemetry = { on: true })),
+      issues: ['unknown key "telemetry"'],
+    },
+    {
+      name: 'missing required key',
+      load: () => loadEdited((c) => delete c.chains[0].name),
+      issues: ['chains[0].name: required'],
+    },
+    {
+      name: 'invalid enum value',
+      load: () => loadEdited((c) => (c.detectors[2].severity = 'hgih')),
+      issues: ['detectors[2].severity: expected one of "info", "low", "medium", "high", "critical", got "hgih"; did you mean "high"?'],
+    },
+    {
+      name: 'unknown detector kind',
+      load: () => loadEdited((c) => (c.detectors[0].kind = 'events')),
+      issues: ['detectors[0].kind: expected one of "event", "balance-drop", "admin-change", got "events"; did you mean "event"?'],
+    },
+    {
+      name: 'bad amount',
+      load: () => loadEdited((c) => (c.detectors[1].params.dropAmount = '-5')),
+      issues: ['detectors[1].params.dropAmount: expected a positive amount like 1_000e18 or units("1000", 6), got "-5"'],
+    },
+    {
+      name: 'amount with more decimals than base units',
+      load: () => loadEdited((c) => (c.detectors[1].params.dropAmount = 'units("1.5", 0)')),
+      issues: ['detectors[1].params.dropAmount: expected a positive amount like 1_000e18 or units("1000", 6), got "units(\\"1.5\\", 0)"'],
+    },
+    {
+      name: 'bad duration',
+      load: () => loadEdited((c) => (c.plan.incidentWindow = '10 minutes')),
+      issues: ['plan.incidentWindow: expected a duration like 30s, 10m or 2h, or a number of seconds, got "10 minutes"'],
+    },
+    {
+      name: 'negative duration',
+      load: () => loadEdited((c) => (c.chains[0].blockTime = -1)),
+      issues: ['chains[0].blockTime: expected a duration like 30s, 10m or 2h, or a number of seconds, got -1'],
+    },
+    {
+      name: 'bad address',
+      load: () => loadEdited((c) => (c.contracts[1].address = '0x1234')),
+      issues: ['contracts[1].address: expected a 0x-prefixed 20-byte hex address, got "0x1234"'],
+    },
+    {
+      name: 'bad url',
+      load: () => loadEdited((c) => (c.chains[0].rpc.ws = ['http://127.0.0.1:8545'])),
+      issues: ['chains[0].rpc.ws[0]: expected a ws:// or wss:// URL, got "http://127.0.0.1:8545"'],
+    },
+    {
+      name: 'bad plan step',
+      load: () => loadEdited((c) => (c.plan.rules[0].steps[1] = 'recrod')),
+      issues: ['plan.rules[0].steps[1]: expected "record", {pause: <pause id>} or {notify: <webhook id>}, got "recrod"'],
+    },
+    {
+      name: 'plan step of the right shape with a wrong value',
+      load: () => loadEdited((c) => (c.plan.rules[0].steps[0] = { pause: 7 })),
+      issues: ['plan.rules[0].steps[0].pause: expected a string, got 7'],
+    },
+    {
+      name: 'duplicate ids',
+      load: () =>
+        loadEdited((c) => {
+          c.detectors[2].id = 'vault-drain';
+          c.responders.pauses.push({ ...c.responders.pauses[0] });
+        }),
+      issues: [
+        'detectors[2].id: duplicate detector id "vault-drain" (also at detectors[1].id)',
+        'responders.pauses[1].id: duplicate pause id "vault-pause" (also at responders.pauses[0].id)',
+      ],
+    },
+    {
+      name: 'duplicate chain id and contract name',
+      load: () =>
+        loadEdited((c) => {
+          c.chains.push({ ...c.chains[0], name: 'anvil2' });
+          c.contracts.push({ ...c.contracts[1] });
+        }),
+      issues: [
+        'chains[1].id: duplicate chain id 31337 (also at chains[0].id)',
+        'contracts[2].name: duplicate contract name "vault" (also at contracts[1].name)',
+        'contracts[2].address: duplicate contract address 0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512 on chain 31337 (also at contracts[1].address)',
+      ],
+    },
+    {
+      name: 'dangling references, all reported together',
+      load: () =>
+        loadEdited((c) => {
+          c.contracts[0].chain = 1;
+          c.detectors[0].params.contracts = ['valut'];
+          c.plan.rules[0].steps[0] = { pause: 'vault-paus' };
+          c.plan.rules[1].match.detectors = ['vault-admin', 'nope'];
+          c.plan.rules[1].steps.push({ notify: 'oncall' });
+          c.responders.pauses[0].contract = 'treasury';
+        }),
+      issues: [
+        'contracts[0].chain: no chain with id 1 in chains (configured: 31337)',
+        'detectors[0].params.contracts[0]: no contract named "valut"; did you mean "vault"? (configured: token, vault)',
+        'detectors[1].params.token: token "token" is on chain 1 but contract "vault" is on chain 31337',
+        'plan.rules[0].steps[0].pause: no pause named "vault-paus"; did you mean "vault-pause"? (configured: vault-pause)',
+        'plan.rules[1].match.detectors[1]: no detector named "nope" (configured: vault-large-withdraw, vault-drain, vault-admin)',
+        'plan.rules[1].steps[1].notify: no webhook named "oncall" (none configured in responders.webhooks)',
+        'responders.pauses[0].contract: no contract named "treasury" (configured: token, vault)',
+      ],
+    },
+    {
+      name: 'unparseable function signatures',
+      load: () =>
+        loadEdited((c) => {
+          c.responders.pauses[0].function = 'function pause(';
+          c.responders.pauses[0].check.function = 'event Paused(address account)';
+        }),
+      issues: [
+        /^responders\.pauses\[0\]\.function: not a valid function signature \(.+\); expected e\.g\. "function pause\(\)", got "function pause\("$/,
+        'responders.pauses[0].check.function: expected a function signature like "function pause()", got a event',
+      ],
+    },
+    {
+      name: 'pause arguments that do not match the signature',
+      load: () => loadEdited((c) => (c.responders.pauses[0].args = [1])),
+      issues: ['responders.pauses[0].args: pause takes 0 arguments, got 1'],
+    },
+    {
+      name: 'missing guardian when a step pauses',
+      load: () => loadEdited((c) => delete c.responders.guardian),
+      issues: ['responders.guardian: required because plan.rules[0].steps[0] pauses; set privateKeyEnv or privateKeyFile'],
+    },
+    {
+      name: 'guardian with both key sources',
+      load: () => loadEdited((c) => (c.responders.guardian.privateKeyFile = '/run/key')),
+      issues: ['responders.guardian: set exactly one of privateKeyEnv or privateKeyFile (keys are never written inline)'],
+    },
+  ];
+
+  it.each(cases)('$name', ({ load, issues }) => {
+    const found = issuesOf(load);
+    expect(found).toHaveLength(issues.length);
+    issues.forEach((expected, index) => {
+      if (typeof expected === 'string') expect(found[index]).toBe(expected);
+      else expect(found[index]).toMatch(expected);
+    });
+  });
+
+  it('puts the file name at the head of the message', () => {
+    expect(() => loadEdited((c) => delete c.chains[0].name)).toThrow('invalid config drill.yaml:\n  chains[0].name: required');
+  });
+});
+
+describe('loadConfig: keys are never inline, and never echoed', () => {
+  const advice = 'keys are never written in the config — set responders.guardian.privateKeyEnv to the name of an environment variable holding it, or privateKeyFile to a file path';
+  const cases: { name: string; load: () => unknown; issues: string[] }[] = [
+    {
+      name: 'a key in the guardian section',
+      load: () => loadEdited((c) => (c.responders.guardian = { privateKey: anvilKey })),
+      issues: [`responders.guardian.privateKey: looks like a private key; ${advice}`, 'responders.guardian: set exactly one of privateKeyEnv or privateKeyFile (keys are never written inline)'],
+    },
+    {
+      name: 'a key without 0x in an unrelated field',
+      load: () => loadEdited((c) => (c.plan.rules[0].name = anvilKey.slice(2))),
+      issues: [`plan.rules[0].name: looks like a private key; ${advice}`],
+    },
+    {
+      name: 'a key as a ${VAR:-default} fallback',
+      load: () => loadEdited((c) => (c.responders.guardian = { privateKeyFile: `\${KEY_FILE:-${anvilKey}}` }), { KEY_FILE: '/run/key' }),
+      issues: [`responders.guardian.privateKeyFile: the \${...:-default} fallback looks like a private key; ${advice}`],
+    },
+    {
+      name: 'a key arriving through ${VAR}',
+      load: () => loadEdited((c) => (c.plan.rules[0].name = '${GUARDIAN_KEY}'), { GUARDIAN_KEY: anvilKey }),
+      issues: [`plan.rules[0].name: the value of \${GUARDIAN_KEY} looks like a private key; ${advice}`],
+    },
+  ];
+
+  it.each(cases)('$name', ({ load, issues }) => {
+    let message = '';
+    try {
+      load();
+    } catch (error) {
+      message = String(error);
+    }
+    expect(issuesOf(load)).toEqual(issues);
+    expect(message).not.toContain(anvilKey.slice(2));
+  });
+
+  it('never echoes a key from a YAML syntax error', () => {
+    const text = `responders:\n  guardian:\n    privateKey: ${anvilKey}\n   bad: [\n`;
+    let message = '';
+    try {
+      parseConfigText({ text, env: {} });
+    } catch (error) {
+      message = String(error);
+    }
+    expect(message).toMatch(/YAML syntax error/);
+    expect(message).not.toContain(anvilKey.slice(2));
+  });
+
+  it('allows a bytes32 as a fixed pause argument (a role id is not a key)', () => {
+    const role = '0x65d7a28e3265b37a6474929f336521b332c1681b933f6cb9f3376673440d862a';
+    const { config } = loadEdited((c) => {
+      c.contracts[1].abi.push('function pauseRole(bytes32 role)');
+      c.responders.pauses[0].function = 'function pauseRole(bytes32 role)';
+      c.responders.pauses[0].args = [role];
+    });
+    expect(config.responders.pauses[0]!.args).toEqual([role]);
+  });
+});
+
+describe('loadConfig: interpolation', () => {
+  it('cannot inject YAML structure: a value is always the content of one string', () => {
+    const injected = 'x\nresponders: {}\nextra: [1, 2]\n# ${OTHER}';
+    const { config } = loadEdited((c) => (c.plan.rules[0].name = '${RULE_NAME}'), { RULE_NAME: injected });
+    expect(config.plan.rules[0]!.name).toBe(injected);
+    expect(config.responders.pauses).toHaveLength(1);
+    expect(Object.keys(config)).not.toContain('extra');
+  });
+
+  it('applies defaults (also for empty variables), escapes $${ and keeps text around references', () => {
+    const { config } = loadEdited(
+      (c) => {
+        c.plan.rules[0].name = 'cost: $${HOME} for ${WHO:-nobody} and ${EMPTY:-fallback}';
+        c.redis.url = 'redis://${REDIS_HOST}:${REDIS_PORT:-6379}/0';
+      },
+      { REDIS_HOST: 'cache.internal', EMPTY: '' },
+    );
+    expect(config.plan.rules[0]!.name).toBe('cost: ${HOME} for nobody and fallback');
+    expect(config.redis.url).toBe('redis://cache.internal:6379/0');
+  });
+
+  it('reads a value that is exactly one reference as a number or boolean when it looks like one', () => {
+    const { config } = loadEdited(
+      (c) => {
+        c.chains[0].id = '${CHAIN_ID}';
+        c.contracts.forEach((contract: any) => (contract.chain = '${CHAIN_ID}'));
+        c.detectors[2].enabled = '${ADMIN_ENABLED:-false}';
+        c.plan.rules[0].name = 'chain ${CHAIN_ID}';
+      },
+      { CHAIN_ID: '31337' },
+    );
+    expect(config.chains[0]!.id).toBe(31337);
+    expect(config.detectors[2]!.enabled).toBe(false);
+    expect(config.plan.rules[0]!.name).toBe('chain 31337');
+  });
+
+  it('does not interpolate keys, only values', () => {
+    expect(issuesOf(() => loadEdited((c) => (c.redis['${KEY}'] = 'x'), { KEY: 'url' }))).toEqual(['redis: unknown key "${KEY}"']);
+  });
+});
+
+describe('loadConfig: YAML as people write it', () => {
+  it('keeps unquoted addresses as text and large unquoted amounts exact', () => {
+    const text = drillText
+      .replace('"${DRILL_VAULT_ADDRESS:-0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512}"', '0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512')
+      .replace('      dropPercent: 5\n', '      dropAmount: 1000000000000000000000001\n');
+    const { config, contracts } = parseConfigText({ text, env: {} });
+    expect(contracts.get('vault')?.address).toBe('0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512');
+    const drain = config.detectors[1]!;
+    expect(drain.kind === 'balance-drop' && drain.params.dropAmount).toBe(1_000_000_000_000_000_000_000_001n);
+  });
+
+  it('loads from a file path and reports that path', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'warden-config-'));
+    const path = join(directory, 'warden.yaml');
+    await writeFile(path, drillText.replace('blockTime: 1', 'blockTime: soon'));
+    await expect(loadConfig({ path, env: {} })).rejects.toThrow(`invalid config ${path}:\n  chains[0].blockTime: expected a duration`);
+  });
+});
