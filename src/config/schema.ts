@@ -8,59 +8,11 @@
  */
 import { z } from 'zod';
 import { severities } from '../../detectors/types.js';
-import { AmountError, amountExamples, parseAmount } from '../../detectors/expression/amount.js';
+import { detectorSchema } from './schema-detectors.js';
+import { address, amount, duration, httpUrl, identifier, positiveInt, wsUrl } from './schema-values.js';
 
-const identifier = z
-  .string()
-  .regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'expected a name of letters, digits, "_" or "-", starting with a letter');
-
-const address = z
-  .string()
-  .regex(/^0x[0-9a-fA-F]{40}$/, 'expected a 0x-prefixed 20-byte hex address')
-  .meta({ description: 'Contract address (any checksum case).', examples: ['0x5FbDB2315678afecb367f032d93F642f64180aa3'] });
-
-const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' });
-const wsUrl = z.url({ protocol: /^wss?$/, error: 'expected a ws:// or wss:// URL' });
-
-const durationMessage = 'expected a duration like 30s, 10m or 2h, or a number of seconds';
-
-/** Seconds as a number, or a string like "30s", "10m", "2h". */
-export const duration = z
-  .union([z.number().nonnegative(durationMessage), z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h)$/, durationMessage)], {
-    error: durationMessage,
-  })
-  .transform((value) => (typeof value === 'number' ? value : durationSeconds(value)))
-  .describe('Seconds, or a string like "30s", "10m", "2h".');
-
-function durationSeconds(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/.exec(text)!;
-  const factor = { ms: 0.001, s: 1, m: 60, h: 3600 }[match[2] as 'ms' | 's' | 'm' | 'h'];
-  return Number(match[1]) * factor;
-}
-
-const amountMessage = `expected ${amountExamples}`;
-
-/**
- * An amount in base units: `1_000e18`, `units("1000", 6)`, or a plain integer. Parsed to an exact bigint.
- * The message carries no value: the loader appends `, got "-5"` to every issue the same way.
- */
-export const amount = z
-  .union([z.string(), z.number()], { error: amountMessage })
-  .transform((value, ctx) => {
-    try {
-      const parsed = parseAmount(value);
-      if (parsed <= 0n) throw new AmountError('zero');
-      return parsed;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: amountMessage });
-      return z.NEVER;
-    }
-  })
-  .describe(`An amount in base units: ${amountExamples}. Quote it in YAML.`);
-
-const percent = z.number().gt(0, 'expected a percentage, 0 < p <= 100').max(100, 'expected a percentage, 0 < p <= 100');
-
-const positiveInt = z.number().int('expected a whole number').positive('expected a whole number > 0');
+export { detectorSchema } from './schema-detectors.js';
+export { amount, duration } from './schema-values.js';
 
 const chain = z
   .object({
@@ -113,73 +65,6 @@ const contract = z
       }),
   })
   .strict();
-
-const detectorBase = {
-  id: identifier.meta({ description: 'Unique detector id; plan rules and anomalies refer to it.', examples: ['pool-large-withdraw'] }),
-  severity: z.enum(severities).meta({ description: 'Severity of the anomalies it raises.', examples: ['critical'] }),
-  enabled: z.boolean().default(true).meta({ description: 'Set false to keep a detector in the file without running it.' }),
-};
-
-const eventDetector = z
-  .object({
-    ...detectorBase,
-    kind: z.literal('event').describe('Matches an event on given contracts, with an optional condition over its arguments.'),
-    params: z
-      .object({
-        contracts: z.array(identifier).min(1, 'expected at least one contract name').meta({
-          description: 'Contract names whose events are matched.',
-          examples: [['pool']],
-        }),
-        event: z.string().min(1, 'expected an event name').meta({ description: 'Event name in the contracts\' ABI.', examples: ['Withdraw'] }),
-        where: z.string().min(1, 'expected a condition').optional().meta({
-          description: 'Condition over the event arguments; omit to match every event. Comparisons, and/or/not, parentheses, arithmetic; exact on uint256.',
-          examples: ['amount >= 50_000e18 and to != account'],
-        }),
-      })
-      .strict(),
-  })
-  .strict();
-
-const balanceDropDetector = z
-  .object({
-    ...detectorBase,
-    kind: z.literal('balance-drop').describe('A contract\'s ETH or ERC20 balance falls by more than a percentage or an amount within a window.'),
-    params: z
-      .object({
-        contract: identifier.meta({ description: 'Contract name whose balance is watched.', examples: ['pool'] }),
-        token: identifier.optional().meta({ description: 'Name of an ERC20 contract; omit to watch the ETH balance.', examples: ['usdc'] }),
-        dropPercent: percent.optional().meta({ description: 'Raise when the balance falls by more than this percentage within the window.', examples: [5] }),
-        dropAmount: amount.optional().meta({
-          description: 'Raise when the balance falls by more than this amount (base units) within the window.',
-          examples: ['units("250000", 6)', '1_000e18'],
-        }),
-        windowBlocks: positiveInt.max(10_000, 'expected at most 10000 blocks').default(10).meta({ description: 'Window length in blocks.', examples: [10] }),
-      })
-      .strict()
-      .refine((p) => p.dropPercent !== undefined || p.dropAmount !== undefined, { message: 'set dropPercent, dropAmount, or both' }),
-  })
-  .strict();
-
-const adminChangeDetector = z
-  .object({
-    ...detectorBase,
-    kind: z.literal('admin-change').describe('Ownership transferred, roles granted or revoked, proxy upgraded, or Paused/Unpaused by someone other than warden.'),
-    params: z
-      .object({
-        contracts: z.array(identifier).min(1, 'expected at least one contract name').meta({
-          description: 'Contract names watched for ownership, role, upgrade and pause changes.',
-          examples: [['pool']],
-        }),
-        ignore: z
-          .array(z.enum(['ownership', 'roles', 'upgrades', 'pause']))
-          .default([])
-          .meta({ description: 'Change kinds to ignore.', examples: [['roles']] }),
-      })
-      .strict(),
-  })
-  .strict();
-
-export const detectorSchema = z.discriminatedUnion('kind', [eventDetector, balanceDropDetector, adminChangeDetector]);
 
 const step = z.union(
   [

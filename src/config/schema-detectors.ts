@@ -1,0 +1,74 @@
+/**
+ * The detector kinds' config: one strict object per kind, discriminated by `kind`. Kind-specific
+ * checks that need the ABI (event names, `where` expressions) live in detectors/index.ts.
+ */
+import { z } from 'zod';
+import { severities } from '../../detectors/types.js';
+import { amount, identifier, percent, positiveInt } from './schema-values.js';
+
+const detectorBase = {
+  id: identifier.meta({ description: 'Unique detector id; plan rules and anomalies refer to it.', examples: ['pool-large-withdraw'] }),
+  severity: z.enum(severities).meta({ description: 'Severity of the anomalies it raises.', examples: ['critical'] }),
+  enabled: z.boolean().default(true).meta({ description: 'Set false to keep a detector in the file without running it.' }),
+};
+
+const eventDetector = z
+  .object({
+    ...detectorBase,
+    kind: z.literal('event').describe('Matches an event on given contracts, with an optional condition over its arguments.'),
+    params: z
+      .object({
+        contracts: z.array(identifier).min(1, 'expected at least one contract name').meta({
+          description: 'Contract names whose events are matched.',
+          examples: [['pool']],
+        }),
+        event: z.string().min(1, 'expected an event name').meta({ description: 'Event name in the contracts\' ABI.', examples: ['Withdraw'] }),
+        where: z.string().min(1, 'expected a condition').optional().meta({
+          description: 'Condition over the event arguments; omit to match every event. Comparisons, and/or/not, parentheses, arithmetic; exact on uint256.',
+          examples: ['amount >= 50_000e18 and to != account'],
+        }),
+      })
+      .strict(),
+  })
+  .strict();
+
+const balanceDropDetector = z
+  .object({
+    ...detectorBase,
+    kind: z.literal('balance-drop').describe('A contract\'s ETH or ERC20 balance falls by more than a percentage or an amount within a window.'),
+    params: z
+      .object({
+        contract: identifier.meta({ description: 'Contract name whose balance is watched.', examples: ['pool'] }),
+        token: identifier.optional().meta({ description: 'Name of an ERC20 contract; omit to watch the ETH balance.', examples: ['usdc'] }),
+        dropPercent: percent.optional().meta({ description: 'Raise when the balance falls by more than this percentage within the window.', examples: [5] }),
+        dropAmount: amount.optional().meta({
+          description: 'Raise when the balance falls by more than this amount (base units) within the window.',
+          examples: ['units("250000", 6)', '1_000e18'],
+        }),
+        windowBlocks: positiveInt.max(10_000, 'expected at most 10000 blocks').default(10).meta({ description: 'Window length in blocks.', examples: [10] }),
+      })
+      .strict()
+      .refine((p) => p.dropPercent !== undefined || p.dropAmount !== undefined, { message: 'set dropPercent, dropAmount, or both' }),
+  })
+  .strict();
+
+const adminChangeDetector = z
+  .object({
+    ...detectorBase,
+    kind: z.literal('admin-change').describe('Ownership transferred, roles granted or revoked, proxy upgraded, or Paused/Unpaused by someone other than warden.'),
+    params: z
+      .object({
+        contracts: z.array(identifier).min(1, 'expected at least one contract name').meta({
+          description: 'Contract names watched for ownership, role, upgrade and pause changes.',
+          examples: [['pool']],
+        }),
+        ignore: z
+          .array(z.enum(['ownership', 'roles', 'upgrades', 'pause']))
+          .default([])
+          .meta({ description: 'Change kinds to ignore.', examples: [['roles']] }),
+      })
+      .strict(),
+  })
+  .strict();
+
+export const detectorSchema = z.discriminatedUnion('kind', [eventDetector, balanceDropDetector, adminChangeDetector]);
