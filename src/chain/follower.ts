@@ -57,6 +57,8 @@ export interface ChainFollower {
   stop(): Promise<void>;
   /** The last block in the local chain (processed or the catch-up base). */
   tip(): BlockRef | undefined;
+  /** Where heads come from right now: 'ws' (newHeads) or 'poll' (HTTP). */
+  headMode(): 'ws' | 'poll';
 }
 
 /** One id per process: monotonic times are comparable only within it. */
@@ -284,5 +286,6 @@ export function createChainFollower(params: ChainFollowerParams): ChainFollower 
       const t = tip();
       return t && { number: t.number, hash: t.hash };
     },
+    headMode: () => heads.mode(),
   };
 }
