@@ -174,7 +174,8 @@ export function createChainFollower(params: ChainFollowerParams): ChainFollower 
     }
     ancestor ??= { number: recent[ancestorIndex]!.number, hash: recent[ancestorIndex]!.hash };
     const dropped = recent.slice(ancestorIndex + 1).map((b) => b.hash);
-    await applyReorg(dropped, ancestor, ancestorIndex);
+    // The walk can end at our tip (a gap found by hash, not a reorg): then nothing was dropped.
+    if (dropped.length > 0) await applyReorg(dropped, ancestor, ancestorIndex);
     for (const b of branch) await processBlock(b);
   }
 

@@ -104,14 +104,18 @@ describe('chain follower over HTTP polling', () => {
   it('starts at the head without a checkpoint, then fills a gap of several blocks in order', async () => {
     await mine(client(), 3);
     const start = await head();
-    const h = follow({ keyPrefix: newPrefix() });
+    const h = follow({ keyPrefix: newPrefix(), chain: chainConfig({ rpc: { http: [proxy.url], ws: [] } }) });
     await h.follower.start();
     expect(h.blocks).toEqual([start]);
+    proxy.reset();
     await mine(client(), 6); // one head, six blocks
     await waitFor('catch up', caughtUp(h));
     expect(h.blocks.map((b) => b.number)).toEqual([0, 1, 2, 3, 4, 5, 6].map((i) => start.number + i));
     await expectCanonicalOnce(h.blocks, start.number, start.number + 6);
     expect(await h.checkpoint.get()).toEqual(await head());
+    expect(h.reorgs).toEqual([]);
+    // Missing blocks are fetched by number (each checked to link to the previous), not walked back by hash.
+    expect(proxy.counts()['eth_getBlockByHash'] ?? 0).toBe(0);
     await h.follower.stop();
   });
 
@@ -150,6 +154,7 @@ describe('chain follower over HTTP polling', () => {
     await mine(client(), 1);
     await waitFor('next block', caughtUp(second));
     await expectCanonicalOnce(first.blocks, startNumber, (await head()).number);
+    expect(first.reorgs).toEqual([]);
     await second.follower.stop();
   });
 
