@@ -2,12 +2,15 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from './errors.js';
 import { loadConfig, parseConfigText } from './load.js';
 
-const drillText = readFileSync(new URL('../../config/drill.yaml', import.meta.url), 'utf8');
+const drillPath = fileURLToPath(new URL('../../config/drill.yaml', import.meta.url));
+const examplePath = fileURLToPath(new URL('../../config/example.yaml', import.meta.url));
+const drillText = readFileSync(drillPath, 'utf8');
 const exampleEnv = {
   MAINNET_RPC_URL: 'https://eth.example/v2/key',
   MAINNET_RPC_FALLBACK_URL: 'https://eth-backup.example',
@@ -37,8 +40,8 @@ function issuesOf(load: () => unknown): string[] {
 
 describe('loadConfig: the shipped configs', () => {
   it('loads config/drill.yaml with its defaults', async () => {
-    const { config, contracts, file } = await loadConfig({ path: 'config/drill.yaml', env: {} });
-    expect(file).toBe('config/drill.yaml');
+    const { config, contracts, file } = await loadConfig({ path: drillPath, env: {} });
+    expect(file).toBe(drillPath);
     expect(config.chains[0]).toMatchObject({ id: 31337, name: 'anvil', blockTime: 1, finalityDepth: 16 });
     expect(config.chains[0]!.rpc).toEqual({ http: ['http://127.0.0.1:8545'], ws: ['ws://127.0.0.1:8545'] });
     expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', keyPrefix: 'warden' });
@@ -55,7 +58,7 @@ describe('loadConfig: the shipped configs', () => {
 
   it('loads config/drill.yaml with the addresses and urls the drill passes', async () => {
     const { config, contracts } = await loadConfig({
-      path: 'config/drill.yaml',
+      path: drillPath,
       env: { DRILL_RPC_URL: 'http://127.0.0.1:9999', DRILL_VAULT_ADDRESS: '0x9fe46736679d2d9a65f0992f2272de9f3c7fa6e0', REDIS_URL: 'redis://127.0.0.1:7777' },
     });
     expect(config.chains[0]!.rpc.http).toEqual(['http://127.0.0.1:9999']);
@@ -64,7 +67,7 @@ describe('loadConfig: the shipped configs', () => {
   });
 
   it('loads config/example.yaml with the variables it needs', async () => {
-    const { config, contracts } = await loadConfig({ path: 'config/example.yaml', env: exampleEnv });
+    const { config, contracts } = await loadConfig({ path: examplePath, env: exampleEnv });
     expect(config.chains[0]!.rpc).toEqual({ http: [exampleEnv.MAINNET_RPC_URL, exampleEnv.MAINNET_RPC_FALLBACK_URL], ws: [exampleEnv.MAINNET_WS_URL] });
     expect(new Set(config.detectors.map((detector) => detector.kind))).toEqual(new Set(['event', 'balance-drop', 'admin-change']));
     const drain = config.detectors.find((detector) => detector.kind === 'balance-drop');
@@ -76,7 +79,8 @@ describe('loadConfig: the shipped configs', () => {
   });
 
   it('names the file when it cannot be read', async () => {
-    await expect(loadConfig({ path: 'config/nope.yaml', env: {} })).rejects.toThrow('invalid config config/nope.yaml:\n  cannot read the config: file not found');
+    const path = join(tmpdir(), 'warden-no-such-config.yaml');
+    await expect(loadConfig({ path, env: {} })).rejects.toThrow(`invalid config ${path}:\n  cannot read the config: file not found`);
   });
 });
 
@@ -88,6 +92,11 @@ describe('loadConfig: each kind of error names its path and what would be valid'
       issues: ['line 3, column 1: YAML syntax error: Sequence item without - indicator'],
     },
     {
+      name: 'empty file',
+      load: () => parseConfigText({ text: '# nothing yet\n', env: {} }),
+      issues: ['the config is empty; start from config/example.yaml'],
+    },
+    {
       name: 'missing environment variable',
       load: () => loadEdited((c) => (c.chains[0].rpc.http = ['${DRILL_RPC_URL}'])),
       issues: ['chains[0].rpc.http[0]: environment variable DRILL_RPC_URL is not set (use ${DRILL_RPC_URL:-default} for a fallback)'],
@@ -96,6 +105,11 @@ describe('loadConfig: each kind of error names its path and what would be valid'
       name: 'malformed variable reference',
       load: () => loadEdited((c) => (c.redis.url = 'redis://${REDIS HOST}:6379')),
       issues: ['redis.url: "${REDIS HOST}" is not a valid variable reference; write ${NAME} or ${NAME:-default} (or $${ for a literal "${")'],
+    },
+    {
+      name: 'a bad value from the environment is named by its variable, not shown',
+      load: () => loadEdited((c) => (c.chains[0].rpc.http = ['${DRILL_RPC_URL}']), { DRILL_RPC_URL: 'ftp://rpc.example/v2/s3cr3t' }),
+      issues: ['chains[0].rpc.http[0]: expected an http:// or https:// URL, got the value of ${DRILL_RPC_URL} (not shown)'],
     },
     {
       name: 'wrong type',

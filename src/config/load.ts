@@ -39,7 +39,8 @@ export interface ParseConfigTextParameters {
   env?: NodeJS.ProcessEnv;
 }
 
-export type LoadConfigErrorType = ConfigError | NodeJS.ErrnoException;
+/** Every failure, unreadable file included, is a ConfigError. */
+export type LoadConfigErrorType = ConfigError;
 
 /**
  * Reads and validates a config file.
@@ -59,11 +60,14 @@ export async function loadConfig({ path, env }: LoadConfigParameters): Promise<L
 /**
  * Validates config text. Never returns a partially valid config.
  * Guarantees: no value from the environment can add YAML structure; no error message repeats
- * anything that looks like a private key.
+ * anything that looks like a private key, nor a value that came from the environment.
  * @throws ConfigError listing every issue, in document order per stage.
  */
 export function parseConfigText({ text, file, env = process.env }: ParseConfigTextParameters): LoadedConfig {
   const raw = parseYaml({ text, file });
+  if (raw === null || raw === undefined) {
+    throw new ConfigError([{ path: '', message: 'the config is empty; start from config/example.yaml' }], file);
+  }
   const interpolated = interpolateEnv({ value: raw, env });
   const keyIssues = findInlineKeys({ raw, interpolated });
   const earlyIssues = [...interpolated.issues, ...keyIssues];
@@ -72,7 +76,12 @@ export function parseConfigText({ text, file, env = process.env }: ParseConfigTe
   if (!parsed.success) {
     // An issue at a path we already reported (missing variable, inline key) would only repeat it.
     const reported = earlyIssues.map((issue) => issue.path);
-    const schemaIssues = describeZodIssues({ issues: parsed.error.issues, input: interpolated.value, schema: configSchema }).filter(
+    const schemaIssues = describeZodIssues({
+      issues: parsed.error.issues,
+      input: interpolated.value,
+      schema: configSchema,
+      fromEnvironment: interpolated.references,
+    }).filter(
       (issue) => !reported.some((path) => isWithin(issue.unknownKeyPath ?? issue.path, path)),
     );
     throw configError([...earlyIssues, ...schemaIssues], file);

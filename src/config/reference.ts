@@ -28,7 +28,8 @@ structure. A value that is exactly one reference and reads as a number or \`true
 
 **Secrets.** Keys are never written in the file: a value that looks like a 32-byte hex private key is an
 error (pause \`args\` and \`check\` values excepted). Use \`responders.guardian.privateKeyEnv\` or
-\`privateKeyFile\`; keep RPC API keys and webhook tokens in \`\${VARS}\`.
+\`privateKeyFile\`; keep RPC API keys and webhook tokens in \`\${VARS}\`. Error messages never repeat a value that
+came from the environment (they name the variable) nor anything that looks like a key.
 
 **Formats.**
 - *name*: letters, digits, \`_\` or \`-\`, starting with a letter.

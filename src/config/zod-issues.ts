@@ -16,14 +16,23 @@ export interface DescribeZodIssuesParameters {
   input: unknown;
   /** The schema, to list the keys that would have been valid. */
   schema: z.ZodType;
+  /**
+   * Values that came from `${VAR}` references. They are not repeated in messages — an RPC url or a
+   * webhook url from the environment often carries a token — only the variables are named.
+   */
+  fromEnvironment?: readonly { path: ConfigPath; variables: string[] }[];
 }
 
 /** Path-qualified issues; `unknownKeyPath` is set on unknown-key issues (their `path` is the object). */
 export type DescribedIssue = PathIssue & { unknownKeyPath?: ConfigPath };
 
-export function describeZodIssues({ issues, input, schema }: DescribeZodIssuesParameters): DescribedIssue[] {
+export function describeZodIssues({ issues, input, schema, fromEnvironment = [] }: DescribeZodIssuesParameters): DescribedIssue[] {
   const out: DescribedIssue[] = [];
-  for (const issue of issues) describe(issue, [], { input, schema, out });
+  const show = (path: ConfigPath, value: unknown) => {
+    const reference = fromEnvironment.find((entry) => entry.path.length === path.length && entry.path.every((part, index) => part === path[index]));
+    return reference ? `the value of ${reference.variables.map((name) => `\${${name}}`).join(', ')} (not shown)` : formatValue(value);
+  };
+  for (const issue of issues) describe(issue, [], { input, schema, out, show });
   return out;
 }
 
@@ -31,6 +40,8 @@ interface Context {
   input: unknown;
   schema: z.ZodType;
   out: DescribedIssue[];
+  /** How a found value appears in a message. */
+  show(path: ConfigPath, value: unknown): string;
 }
 
 function describe(issue: ZodIssue, base: ConfigPath, context: Context): void {
@@ -38,7 +49,7 @@ function describe(issue: ZodIssue, base: ConfigPath, context: Context): void {
   const value = valueAt(context.input, path);
   const push = (message: string, showValue = true) => {
     const got = showValue && value !== undefined && (isPrimitive(value) || issue.code === 'invalid_type' || issue.code === 'invalid_union');
-    context.out.push({ path, message: got ? `${message}, got ${formatValue(value)}` : message });
+    context.out.push({ path, message: got ? `${message}, got ${context.show(path, value)}` : message });
   };
   switch (issue.code) {
     case 'unrecognized_keys': {
@@ -55,7 +66,7 @@ function describe(issue: ZodIssue, base: ConfigPath, context: Context): void {
       const values = issue.values.map((entry) => JSON.stringify(entry));
       const expected = values.length === 1 ? `expected ${values[0]}` : `expected one of ${values.join(', ')}`;
       const suggestion = typeof value === 'string' ? didYouMean({ input: value, candidates: issue.values.map(String) }) : '';
-      context.out.push({ path, message: `${expected}${value === undefined ? '' : `, got ${formatValue(value)}`}${suggestion}` });
+      context.out.push({ path, message: `${expected}${value === undefined ? '' : `, got ${context.show(path, value)}`}${suggestion}` });
       return;
     }
     case 'invalid_union': {
@@ -89,7 +100,7 @@ function describeDiscriminator(issue: z.core.$ZodIssueInvalidUnion, path: Config
     return;
   }
   const suggestion = typeof found === 'string' ? didYouMean({ input: found, candidates: choices }) : '';
-  context.out.push({ path: keyPath, message: `expected one of ${options}, got ${formatValue(found)}${suggestion}` });
+  context.out.push({ path: keyPath, message: `expected one of ${options}, got ${context.show(keyPath, found)}${suggestion}` });
 }
 
 /**

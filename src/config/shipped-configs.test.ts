@@ -1,0 +1,24 @@
+/**
+ * The shipped configs must survive the whole start-up path, not only the loader: createDetectors
+ * (detectors/index.ts) checks event names against the ABIs and parses the `where` expressions.
+ */
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { createDetectors } from '../../detectors/index.js';
+import { loadConfig } from './load.js';
+
+const shipped = [
+  { file: 'config/drill.yaml', env: {} },
+  {
+    file: 'config/example.yaml',
+    env: { MAINNET_RPC_URL: 'https://a.example', MAINNET_RPC_FALLBACK_URL: 'https://b.example', MAINNET_WS_URL: 'wss://c.example', WARDEN_WEBHOOK_URL: 'https://hooks.example/x' },
+  },
+];
+
+describe('shipped configs', () => {
+  it.each(shipped)('$file builds every detector it declares', async ({ file, env }) => {
+    const { config, contracts } = await loadConfig({ path: fileURLToPath(new URL(`../../${file}`, import.meta.url)), env });
+    const detectors = createDetectors({ config, contracts });
+    expect(detectors.map((detector) => detector.id)).toEqual(config.detectors.map((detector) => detector.id));
+  });
+});
