@@ -1,42 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parse, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from './errors.js';
 import { loadConfig, parseConfigText } from './load.js';
-
-const drillPath = fileURLToPath(new URL('../../config/drill.yaml', import.meta.url));
-const examplePath = fileURLToPath(new URL('../../config/example.yaml', import.meta.url));
-const drillText = readFileSync(drillPath, 'utf8');
-const exampleEnv = {
-  MAINNET_RPC_URL: 'https://eth.example/v2/key',
-  MAINNET_RPC_FALLBACK_URL: 'https://eth-backup.example',
-  MAINNET_WS_URL: 'wss://eth.example/ws',
-  WARDEN_WEBHOOK_URL: 'https://hooks.example/T000/secret',
-};
-// anvil's well-known dev key #0: the only kind of key allowed in files of this repo.
-const anvilKey = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80';
-
-/** The drill config as a plain object, changed by `edit`, loaded from YAML text again. */
-function loadEdited(edit: (config: any) => void, env: NodeJS.ProcessEnv = {}) {
-  const config = parse(drillText);
-  edit(config);
-  return parseConfigText({ text: stringify(config), file: 'drill.yaml', env });
-}
-
-/** The issues of the ConfigError `load` throws, as `path: message` lines. */
-function issuesOf(load: () => unknown): string[] {
-  try {
-    load();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    return error.issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message));
-  }
-  throw new Error('expected a ConfigError, but the config loaded');
-}
+import { drillPath, drillText, exampleEnv, examplePath, issuesOf, loadEdited } from './test-helpers.js';
 
 describe('loadConfig: the shipped configs', () => {
   it('loads config/drill.yaml with its defaults', async () => {
@@ -282,106 +249,6 @@ describe('loadConfig: each kind of error names its path and what would be valid'
 
   it('puts the file name at the head of the message', () => {
     expect(() => loadEdited((c) => delete c.chains[0].name)).toThrow('invalid config drill.yaml:\n  chains[0].name: required');
-  });
-});
-
-describe('loadConfig: keys are never inline, and never echoed', () => {
-  const advice = 'keys are never written in the config — set responders.guardian.privateKeyEnv to the name of an environment variable holding it, or privateKeyFile to a file path';
-  const cases: { name: string; load: () => unknown; issues: string[] }[] = [
-    {
-      name: 'a key in the guardian section',
-      load: () => loadEdited((c) => (c.responders.guardian = { privateKey: anvilKey })),
-      issues: [`responders.guardian.privateKey: looks like a private key; ${advice}`, 'responders.guardian: set exactly one of privateKeyEnv or privateKeyFile (keys are never written inline)'],
-    },
-    {
-      name: 'a key without 0x in an unrelated field',
-      load: () => loadEdited((c) => (c.plan.rules[0].name = anvilKey.slice(2))),
-      issues: [`plan.rules[0].name: looks like a private key; ${advice}`],
-    },
-    {
-      name: 'a key as a ${VAR:-default} fallback',
-      load: () => loadEdited((c) => (c.responders.guardian = { privateKeyFile: `\${KEY_FILE:-${anvilKey}}` }), { KEY_FILE: '/run/key' }),
-      issues: [`responders.guardian.privateKeyFile: the \${...:-default} fallback looks like a private key; ${advice}`],
-    },
-    {
-      name: 'a key arriving through ${VAR}',
-      load: () => loadEdited((c) => (c.plan.rules[0].name = '${GUARDIAN_KEY}'), { GUARDIAN_KEY: anvilKey }),
-      issues: [`plan.rules[0].name: the value of \${GUARDIAN_KEY} looks like a private key; ${advice}`],
-    },
-  ];
-
-  it.each(cases)('$name', ({ load, issues }) => {
-    let message = '';
-    try {
-      load();
-    } catch (error) {
-      message = String(error);
-    }
-    expect(issuesOf(load)).toEqual(issues);
-    expect(message).not.toContain(anvilKey.slice(2));
-  });
-
-  it('never echoes a key from a YAML syntax error', () => {
-    const text = `responders:\n  guardian:\n    privateKey: ${anvilKey}\n   bad: [\n`;
-    let message = '';
-    try {
-      parseConfigText({ text, env: {} });
-    } catch (error) {
-      message = String(error);
-    }
-    expect(message).toMatch(/YAML syntax error/);
-    expect(message).not.toContain(anvilKey.slice(2));
-  });
-
-  it('allows a bytes32 as a fixed pause argument (a role id is not a key)', () => {
-    const role = '0x65d7a28e3265b37a6474929f336521b332c1681b933f6cb9f3376673440d862a';
-    const { config } = loadEdited((c) => {
-      c.contracts[1].abi.push('function pauseRole(bytes32 role)');
-      c.responders.pauses[0].function = 'function pauseRole(bytes32 role)';
-      c.responders.pauses[0].args = [role];
-    });
-    expect(config.responders.pauses[0]!.args).toEqual([role]);
-  });
-});
-
-describe('loadConfig: interpolation', () => {
-  it('cannot inject YAML structure: a value is always the content of one string', () => {
-    const injected = 'x\nresponders: {}\nextra: [1, 2]\n# ${OTHER}';
-    const { config } = loadEdited((c) => (c.plan.rules[0].name = '${RULE_NAME}'), { RULE_NAME: injected });
-    expect(config.plan.rules[0]!.name).toBe(injected);
-    expect(config.responders.pauses).toHaveLength(1);
-    expect(Object.keys(config)).not.toContain('extra');
-  });
-
-  it('applies defaults (also for empty variables), escapes $${ and keeps text around references', () => {
-    const { config } = loadEdited(
-      (c) => {
-        c.plan.rules[0].name = 'cost: $${HOME} for ${WHO:-nobody} and ${EMPTY:-fallback}';
-        c.redis.url = 'redis://${REDIS_HOST}:${REDIS_PORT:-6379}/0';
-      },
-      { REDIS_HOST: 'cache.internal', EMPTY: '' },
-    );
-    expect(config.plan.rules[0]!.name).toBe('cost: ${HOME} for nobody and fallback');
-    expect(config.redis.url).toBe('redis://cache.internal:6379/0');
-  });
-
-  it('reads a value that is exactly one reference as a number or boolean when it looks like one', () => {
-    const { config } = loadEdited(
-      (c) => {
-        c.chains[0].id = '${CHAIN_ID}';
-        c.contracts.forEach((contract: any) => (contract.chain = '${CHAIN_ID}'));
-        c.detectors[2].enabled = '${ADMIN_ENABLED:-false}';
-        c.plan.rules[0].name = 'chain ${CHAIN_ID}';
-      },
-      { CHAIN_ID: '31337' },
-    );
-    expect(config.chains[0]!.id).toBe(31337);
-    expect(config.detectors[2]!.enabled).toBe(false);
-    expect(config.plan.rules[0]!.name).toBe('chain 31337');
-  });
-
-  it('does not interpolate keys, only values', () => {
-    expect(issuesOf(() => loadEdited((c) => (c.redis['${KEY}'] = 'x'), { KEY: 'url' }))).toEqual(['redis: unknown key "${KEY}"']);
   });
 });
 

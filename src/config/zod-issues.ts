@@ -47,8 +47,8 @@ interface Context {
 function describe(issue: ZodIssue, base: ConfigPath, context: Context): void {
   const path = [...base, ...issue.path.map((part) => (typeof part === 'symbol' ? String(part) : part))];
   const value = valueAt(context.input, path);
-  const push = (message: string, showValue = true) => {
-    const got = showValue && value !== undefined && (isPrimitive(value) || issue.code === 'invalid_type' || issue.code === 'invalid_union');
+  const push = (message: string) => {
+    const got = value !== undefined && (isPrimitive(value) || issue.code === 'invalid_type' || issue.code === 'invalid_union');
     context.out.push({ path, message: got ? `${message}, got ${context.show(path, value)}` : message });
   };
   switch (issue.code) {
