@@ -1,0 +1,172 @@
+/**
+ * Wires the data path of DESIGN.md for every configured chain:
+ *
+ *   follower ──block──▶ block processor ──anomalies──▶ queue ──▶ worker ──▶ plan runner ──▶ responders
+ *
+ * One process runs both halves (follow + respond); several replicas may share a Redis.
+ */
+import { Redis } from 'ioredis';
+import type { Address } from 'viem';
+import { createDetectors } from '../detectors/index.js';
+import type { Anomaly } from '../detectors/types.js';
+import { loadGuardianAccount } from '../responders/guardian-key.js';
+import { createGuardianPauser, resolvePauseTargets, type GuardianPauser } from '../responders/pause-guardian.js';
+import { createBlockProcessor } from './chain/block-processor.js';
+import { createCheckpointStore } from './chain/checkpoint.js';
+import { createChainClients } from './chain/clients.js';
+import { createChainFollower } from './chain/follower.js';
+import type { LoadedConfig } from './config/load.js';
+import { createIncidentStore, type IncidentStore } from './incidents/store.js';
+import { registerSecret, type Logger } from './log.js';
+import { createPlanRunner } from './plan/runner.js';
+import { createAnomalyQueue, createAnomalyWorker } from './queue/anomaly-queue.js';
+
+export interface CreateWardenParameters {
+  loaded: LoadedConfig;
+  log: Logger;
+  env?: NodeJS.ProcessEnv;
+  /** Called with each batch of anomalies after it is on the queue (drills and tests watch this). */
+  onAnomalies?(anomalies: Anomaly[]): void;
+}
+
+export interface Warden {
+  /** Connects to Redis, starts the worker and one follower per chain. Resolves once all follow. */
+  start(): Promise<void>;
+  /** Stops following, finishes the response in flight, closes connections. Safe to call twice. */
+  stop(): Promise<void>;
+  incidents: IncidentStore;
+  redis: Redis;
+  guardianAddress?: Address;
+}
+
+export class RedisUnavailableError extends Error {
+  override name = 'RedisUnavailableError';
+}
+
+/** Opens a Redis connection and fails fast with a clear message when nothing answers. */
+export async function connectRedis(url: string, options: { connectTimeoutMs?: number } = {}): Promise<Redis> {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: options.connectTimeoutMs ?? 3_000,
+    maxRetriesPerRequest: 3,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+  });
+  redis.on('error', () => {}); // surfaced through the failing command instead
+  try {
+    await redis.connect();
+    await redis.ping();
+    return redis;
+  } catch (error) {
+    redis.disconnect();
+    throw new RedisUnavailableError(
+      `Redis at ${redactRedisUrl(url)} does not answer (${(error as Error).message}). ` +
+        'Start one with `docker compose up -d redis`, or install redis-server (apt-get install redis-server), or set REDIS_URL.',
+    );
+  }
+}
+
+/** Hides a password in a redis url. */
+export function redactRedisUrl(url: string): string {
+  return url.replace(/\/\/([^@/]*)@/, '//***@');
+}
+
+export function createWarden(params: CreateWardenParameters): Warden {
+  const { loaded, log } = params;
+  const { config, contracts } = loaded;
+  const env = params.env ?? process.env;
+  const keyPrefix = config.redis.keyPrefix;
+  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 3, lazyConnect: true });
+  redis.on('error', (error) => log.warn({ err: error.message }, 'redis connection error'));
+  const incidents = createIncidentStore({ redis, keyPrefix });
+
+  const account = config.responders.guardian ? loadGuardianAccount({ guardian: config.responders.guardian, env }) : undefined;
+  if (config.responders.guardian?.privateKeyEnv) registerSecret(env[config.responders.guardian.privateKeyEnv]?.trim());
+  for (const hook of config.responders.webhooks) registerSecret(hook.url);
+
+  const detectors = createDetectors({ config, contracts, guardianAddresses: account ? [account.address] : [], log });
+  const pauseTargets = resolvePauseTargets(config, contracts);
+  const chainParts = config.chains.map((chain) => {
+    const clients = createChainClients({ chain });
+    const chainLog = log.child({ chain: chain.name });
+    const processor = createBlockProcessor({
+      chainId: chain.id,
+      chainName: chain.name,
+      client: clients.http,
+      contracts: [...contracts.values()].filter((contract) => contract.chainId === chain.id),
+      detectors: detectors.filter((detector) => detector.chainId === chain.id),
+      redis,
+      keyPrefix,
+      log: chainLog,
+    });
+    const targets = pauseTargets.filter((target) => target.chainId === chain.id);
+    const pauser: GuardianPauser | undefined =
+      account && config.responders.guardian && targets.length > 0
+        ? createGuardianPauser({ chain, publicClient: clients.http, account, guardian: config.responders.guardian, targets, redis, keyPrefix, log: chainLog })
+        : undefined;
+    return { chain, clients, processor, pauser, chainLog };
+  });
+
+  const pausers = new Map<number, GuardianPauser>();
+  for (const part of chainParts) if (part.pauser) pausers.set(part.chain.id, part.pauser);
+  const planRunner = createPlanRunner({ config, contracts, incidents, pausers, log });
+  const queue = createAnomalyQueue({ redisUrl: config.redis.url, keyPrefix });
+  let worker: { close(): Promise<void> } | undefined;
+  const followers = chainParts.map((part) =>
+    createChainFollower({
+      chain: part.chain,
+      clients: part.clients,
+      checkpoint: createCheckpointStore({ redis, keyPrefix, chainId: part.chain.id }),
+      log: part.chainLog,
+      async onBlock(block) {
+        const anomalies = await part.processor.process(block);
+        if (anomalies.length === 0) return;
+        await queue.add(anomalies);
+        for (const anomaly of anomalies) {
+          part.chainLog.warn(
+            { block: anomaly.blockNumber, anomaly: anomaly.id, detector: anomaly.detectorId, severity: anomaly.severity },
+            anomaly.summary,
+          );
+        }
+        params.onAnomalies?.(anomalies);
+      },
+      async onReorg(event) {
+        part.chainLog.warn({ block: event.commonAncestor.number, dropped: event.droppedHashes }, 'reorg: blocks dropped');
+        await part.processor.handleReorg(event);
+        await incidents.annotateReorg({ chainId: event.chainId, droppedHashes: event.droppedHashes });
+      },
+    }),
+  );
+
+  let stopped = false;
+  return {
+    incidents,
+    redis,
+    guardianAddress: account?.address,
+    async start() {
+      await redis.connect().catch((error: Error) => {
+        throw new RedisUnavailableError(
+          `Redis at ${redactRedisUrl(config.redis.url)} does not answer (${error.message}). ` +
+            'Start one with `docker compose up -d redis`, or install redis-server, or set redis.url.',
+        );
+      });
+      worker = createAnomalyWorker({
+        redisUrl: config.redis.url,
+        keyPrefix,
+        log,
+        handle: (anomaly) => planRunner.handle(anomaly),
+      });
+      await Promise.all(followers.map((follower) => follower.start()));
+      log.info({ chains: config.chains.map((chain) => chain.name), detectors: detectors.length, guardian: account?.address }, 'warden is following');
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await Promise.all(followers.map((follower) => follower.stop()));
+      await worker?.close();
+      await queue.close();
+      await Promise.all(chainParts.map((part) => part.clients.close()));
+      redis.disconnect();
+      log.info('warden stopped');
+    },
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * The drill: a local anvil, a demo protocol with real deposits, warden running in-process with
+ * config/drill.yaml, and a multi-step drain. It proves the whole loop — detect, queue, pause,
+ * record — and reports how fast containment came and how much was lost.
+ */
+import { fileURLToPath } from 'node:url';
+import type { Anomaly } from '../../detectors/types.js';
+import { loadConfig } from '../config/load.js';
+import { createWarden } from '../daemon.js';
+import type { Logger } from '../log.js';
+import { drillAccounts } from './accounts.js';
+import { runDrainAttack } from './attack.js';
+import { deployDemoProtocol } from './demo-protocol.js';
+import { startAnvil } from './processes.js';
+import { ensureDrillRedis } from './redis.js';
+import { buildDrillReport, clearDrillState, waitForContainment, type DrillReport } from './report.js';
+
+export const defaultDrillConfigPath = fileURLToPath(new URL('../../config/drill.yaml', import.meta.url));
+
+export interface RunDrillParameters {
+  log: Logger;
+  configPath?: string;
+  /** Seconds between blocks on the drill's anvil; default 1. */
+  blockTime?: number;
+  /** Leave anvil (and a throwaway Redis) running after the drill and print their urls. */
+  keep?: boolean;
+  /** Environment the config is interpolated from; the drill adds the addresses it deployed. */
+  env?: NodeJS.ProcessEnv;
+  /** Stops the attack after this many steps even if never paused; default 8. */
+  maxAttackSteps?: number;
+  /** Use this running node (e.g. the compose file's anvil) instead of starting one; ws url derived unless given. */
+  rpcUrl?: string;
+  wsUrl?: string;
+}
+
+export interface RunDrillResult {
+  report: DrillReport;
+  /** Urls of what was left running with `keep`. */
+  kept?: { rpcUrl: string; redisUrl: string };
+}
+
+export async function runDrill(params: RunDrillParameters): Promise<RunDrillResult> {
+  const { log } = params;
+  const blockTime = params.blockTime ?? 1;
+  const redis = await ensureDrillRedis({ url: params.env?.REDIS_URL, log });
+  const anvil = params.rpcUrl
+    ? { url: params.rpcUrl, wsUrl: params.wsUrl ?? params.rpcUrl.replace(/^http/, 'ws'), stop: async () => {} }
+    : await startAnvil({ blockTime }).catch(async (error: unknown) => {
+        await redis.stop();
+        throw error;
+      });
+  let warden: ReturnType<typeof createWarden> | undefined;
+  try {
+    log.info({ rpc: anvil.url, blockTime }, 'drill: anvil is up; deploying the demo protocol');
+    const protocol = await deployDemoProtocol({
+      rpcUrl: anvil.url,
+      deployerKey: drillAccounts.deployer.key,
+      guardianAddress: drillAccounts.guardian.address,
+      depositors: drillAccounts.depositors.map((depositor) => ({ key: depositor.key, amount: depositor.amount })),
+    });
+    const env: NodeJS.ProcessEnv = {
+      ...(params.env ?? process.env),
+      DRILL_RPC_URL: anvil.url,
+      DRILL_WS_URL: anvil.wsUrl,
+      DRILL_TOKEN_ADDRESS: protocol.token,
+      DRILL_VAULT_ADDRESS: protocol.vault,
+      REDIS_URL: redis.url,
+    };
+    // The drill's guardian is anvil's well-known dev account #1 unless the user brings a key.
+    env.WARDEN_GUARDIAN_KEY ??= drillAccounts.guardian.key;
+    const loaded = await loadConfig({ path: params.configPath ?? defaultDrillConfigPath, env });
+    await clearDrillState({ redisUrl: redis.url, keyPrefix: loaded.config.redis.keyPrefix });
+
+    const anomalies: Anomaly[] = [];
+    warden = createWarden({ loaded, log, env, onAnomalies: (batch) => anomalies.push(...batch) });
+    await warden.start();
+    log.info({ vault: protocol.vault, deposits: protocol.totalDeposits.toString() }, 'drill: warden is watching; the attack starts');
+
+    const startedAt = Date.now();
+    const attack = await runDrainAttack({
+      rpcUrl: anvil.url,
+      attackerKey: drillAccounts.attacker.key,
+      vault: protocol.vault,
+      victims: drillAccounts.depositors.map((depositor) => depositor.address),
+      maxSteps: params.maxAttackSteps ?? 8,
+      onStep: (step) => log.info({ block: step.blockNumber, tx: step.txHash, status: step.status }, 'drill: attack step'),
+    });
+    const incident = await waitForContainment({ incidents: warden.incidents, anomalies, sinceMs: startedAt, timeoutMs: 20 * blockTime * 1000 });
+    const report = await buildDrillReport({ rpcUrl: anvil.url, protocol, attack, incident, anomalies });
+    return { report, kept: params.keep ? { rpcUrl: anvil.url, redisUrl: redis.url } : undefined };
+  } finally {
+    await warden?.stop();
+    if (!params.keep) {
+      await anvil.stop();
+      await redis.stop();
+    }
+  }
+}
