@@ -103,7 +103,8 @@ export function createChainFollower(params: ChainFollowerParams): ChainFollower 
   /** Runs `task` until it succeeds; throws StoppedError once stopped (or BlockReorgedError through). */
   async function untilDone<T>(what: string, task: () => Promise<T>, context: object = {}): Promise<T> {
     for (let attempt = 0; ; attempt++) {
-      if (stopped) throw new StoppedError();
+      // A first attempt still runs after stop(): it finishes the block in progress (its checkpoint).
+      if (stopped && attempt > 0) throw new StoppedError();
       try {
         return await task();
       } catch (error) {
@@ -134,6 +135,7 @@ export function createChainFollower(params: ChainFollowerParams): ChainFollower 
 
   /** onBlock then checkpoint; appends to the local chain. */
   async function processBlock(block: FollowedBlock): Promise<void> {
+    if (stopped) throw new StoppedError();
     const { header } = block;
     const context = { block: header.number, hash: header.hash };
     await untilDone('onBlock', async () => {

@@ -222,6 +222,33 @@ describe('chain follower over HTTP polling', () => {
   });
 });
 
+describe('chain follower stop()', () => {
+  it('waits for the block in progress and checkpoints it', async () => {
+    let release!: () => void;
+    let inProgress: number | undefined;
+    const h = follow({
+      keyPrefix: newPrefix(),
+      onBlock: async (block) => {
+        if (h?.blocks.length > 0) {
+          inProgress = block.header.number;
+          await new Promise<void>((r) => (release = r));
+        }
+      },
+    });
+    await h.follower.start();
+    await mine(client(), 1);
+    await waitFor('block in progress', () => inProgress !== undefined);
+    let stopped = false;
+    const stopping = h.follower.stop().then(() => (stopped = true));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(stopped).toBe(false);
+    release();
+    await stopping;
+    expect((await h.checkpoint.get())?.number).toBe(inProgress);
+    expect(h.blocks.at(-1)?.number).toBe(inProgress);
+  });
+});
+
 describe('chain follower over WebSocket newHeads', () => {
   it('follows heads over the socket without polling, falls back to polling when it drops, and reconnects', async () => {
     const chain = chainConfig({ rpc: { http: [proxy.url], ws: [proxy.wsUrl] }, blockTime: 1 });
