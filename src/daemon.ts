@@ -87,7 +87,6 @@ export function createWarden(params: CreateWardenParameters): Warden {
   const pauseTargets = resolvePauseTargets(config, contracts);
   const chainParts = config.chains.map((chain) => {
     const clients = createChainClients({ chain });
-    const chainLog = log.child({ chain: chain.name });
     const processor = createBlockProcessor({
       chainId: chain.id,
       chainName: chain.name,
@@ -96,14 +95,14 @@ export function createWarden(params: CreateWardenParameters): Warden {
       detectors: detectors.filter((detector) => detector.chainId === chain.id),
       redis,
       keyPrefix,
-      log: chainLog,
+      log,
     });
     const targets = pauseTargets.filter((target) => target.chainId === chain.id);
     const pauser: GuardianPauser | undefined =
       account && config.responders.guardian && targets.length > 0
-        ? createGuardianPauser({ chain, publicClient: clients.http, account, guardian: config.responders.guardian, targets, redis, keyPrefix, log: chainLog })
+        ? createGuardianPauser({ chain, publicClient: clients.http, account, guardian: config.responders.guardian, targets, redis, keyPrefix, log })
         : undefined;
-    return { chain, clients, processor, pauser, chainLog };
+    return { chain, clients, processor, pauser };
   });
 
   const pausers = new Map<number, GuardianPauser>();
@@ -116,21 +115,21 @@ export function createWarden(params: CreateWardenParameters): Warden {
       chain: part.chain,
       clients: part.clients,
       checkpoint: createCheckpointStore({ redis, keyPrefix, chainId: part.chain.id }),
-      log: part.chainLog,
+      log: log,
       async onBlock(block) {
         const anomalies = await part.processor.process(block);
         if (anomalies.length === 0) return;
         await queue.add(anomalies);
         for (const anomaly of anomalies) {
-          part.chainLog.warn(
-            { block: anomaly.blockNumber, anomaly: anomaly.id, detector: anomaly.detectorId, severity: anomaly.severity },
+          log.warn(
+            { chain: part.chain.name, block: anomaly.blockNumber, anomaly: anomaly.id, detector: anomaly.detectorId, severity: anomaly.severity },
             anomaly.summary,
           );
         }
         params.onAnomalies?.(anomalies);
       },
       async onReorg(event) {
-        part.chainLog.warn({ block: event.commonAncestor.number, dropped: event.droppedHashes }, 'reorg: blocks dropped');
+        log.warn({ chain: part.chain.name, block: event.commonAncestor.number, dropped: event.droppedHashes }, 'reorg: blocks dropped');
         await part.processor.handleReorg(event);
         await incidents.annotateReorg({ chainId: event.chainId, droppedHashes: event.droppedHashes });
       },

@@ -11,13 +11,13 @@
  *   dropped (within the last `finalityDepth`), before the new branch is processed;
  * - heads are handled one at a time, never concurrently.
  */
-import { randomUUID } from 'node:crypto';
 import type { Hex, PublicClient } from 'viem';
 import type { Logger } from 'pino';
 import type { BlockHeader, ObservedAt } from '../../detectors/types.js';
 import type { ChainConfig } from '../config/schema.js';
 import type { ChainClients } from './clients.js';
 import type { BlockRef, CheckpointStore } from './checkpoint.js';
+import { processRunId } from '../run-id.js';
 import { createHeadSource, toHeader } from './heads.js';
 import { findAncestorAfterRestart } from './restart.js';
 import { backoffMs, errorMessage, sleep, StoppedError } from './retry.js';
@@ -61,8 +61,6 @@ export interface ChainFollower {
   headMode(): 'ws' | 'poll';
 }
 
-/** One id per process: monotonic times are comparable only within it. */
-export const processRunId = randomUUID();
 
 /** A block failed and is no longer canonical: re-derive the work from the current head. */
 class BlockReorgedError extends Error {}

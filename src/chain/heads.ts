@@ -6,6 +6,7 @@
  * The source only reports heads; ordering, gap filling and reorgs are the follower's job, so a
  * head reported twice or out of order is harmless.
  */
+import { redactUrl } from '../log.js';
 import { formatBlock, webSocket, type Block, type PublicClient, type RpcBlock } from 'viem';
 import type { Logger } from 'pino';
 import type { BlockHeader } from '../../detectors/types.js';
@@ -172,14 +173,4 @@ export function createHeadSource(params: HeadSourceParams): HeadSource {
     },
     mode: () => mode,
   };
-}
-
-/** Urls may carry API keys in the path or query; logs get only scheme, host and port. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.protocol}//${parsed.host}`;
-  } catch {
-    return '<invalid url>';
-  }
 }

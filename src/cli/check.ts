@@ -87,8 +87,8 @@ export async function liveChecks(loaded: LoadedConfig, guardian: Address | undef
     for (const target of targets) {
       const client = clients.get(target.chainId)!;
       rows.push(
-        await attempt('can pause', `${target.id} (${target.contractName}.${target.functionName})`, async () => {
-          await client.call({ account: guardian, to: target.address, data: target.calldata, gas: BigInt(target.gasLimit) });
+        await attempt('can pause', `${target.id} (${target.contract}.${target.function.name})`, async () => {
+          await client.call({ account: guardian, to: target.address, data: target.calldata, gas: target.gasLimit });
           return { ok: true, detail: `eth_call from guardian ${guardian} succeeds` };
         }),
       );
@@ -96,12 +96,12 @@ export async function liveChecks(loaded: LoadedConfig, guardian: Address | undef
     const guardianConfig = config.responders.guardian!;
     for (const chainId of new Set(targets.map((target) => target.chainId))) {
       const client = clients.get(chainId)!;
-      const gasLimit = Math.max(...targets.filter((target) => target.chainId === chainId).map((target) => target.gasLimit));
+      const gasLimit = targets.filter((target) => target.chainId === chainId).reduce((max, target) => (target.gasLimit > max ? target.gasLimit : max), 0n);
       rows.push(
         await attempt('guardian funds', `${guardian} on chain ${chainId}`, async () => {
           const [balance, block] = await Promise.all([client.getBalance({ address: guardian }), client.getBlock()]);
           const priority = guardianConfig.priorityFee ?? 2_000_000_000n;
-          const perPause = BigInt(gasLimit) * (((block.baseFeePerGas ?? 0n) * BigInt(Math.ceil(guardianConfig.feeMultiplier * 100))) / 100n + priority);
+          const perPause = gasLimit * (((block.baseFeePerGas ?? 0n) * BigInt(Math.ceil(guardianConfig.feeMultiplier * 100))) / 100n + priority);
           const need = perPause * BigInt(guardianConfig.minPauses);
           return {
             ok: balance >= need,

@@ -11,7 +11,7 @@ describe('loadConfig: the shipped configs', () => {
     expect(file).toBe(drillPath);
     expect(config.chains[0]).toMatchObject({ id: 31337, name: 'anvil', blockTime: 1, finalityDepth: 16 });
     expect(config.chains[0]!.rpc).toEqual({ http: ['http://127.0.0.1:8545'], ws: ['ws://127.0.0.1:8545'] });
-    expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', keyPrefix: 'warden' });
+    expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', keyPrefix: 'warden-drill' });
     expect(config.plan.incidentWindow).toBe(600);
     expect(config.detectors.map((detector) => [detector.id, detector.kind, detector.severity])).toEqual([
       ['vault-large-withdraw', 'event', 'critical'],
