@@ -1,0 +1,191 @@
+/**
+ * Following a pause tx to its end: wait for a receipt of any of its versions, re-broadcast it if the
+ * node forgot it, replace it (same nonce, fees bumped) when it is not mined within N blocks, and on
+ * the receipt verify the check or explain the revert. Used both by the sender and by any other worker
+ * that finds the tx in flight, so every incident involved gets the entries of the one tx.
+ */
+import type { Logger } from 'pino';
+import { TransactionNotFoundError, TransactionReceiptNotFoundError, type Address, type Hex, type PublicClient, type TransactionReceipt } from 'viem';
+import type { TimelineEntry, TimelineEntryType } from '../src/incidents/types.js';
+import type { PauseOutcome } from './pause-guardian.js';
+import { replacementFees, type Fees } from './pause-fees.js';
+import type { PauseRecord, PauseRecordStore } from './pause-record.js';
+import type { ResolvedPauseTarget } from './pause-targets.js';
+import { explainRevert } from './revert-reason.js';
+import { describeRpcError, isAlreadyKnown, isNonceTooLow, sleep } from './rpc-errors.js';
+
+export interface FollowContext {
+  target: ResolvedPauseTarget;
+  store: PauseRecordStore;
+  incidentId: string;
+  log: Logger;
+  client: PublicClient;
+  guardian: Address;
+  replaceAfterBlocks: number;
+  maxReplacements: number;
+  pollIntervalMs: number;
+  entry(type: TimelineEntryType, data: Record<string, unknown>): TimelineEntry;
+  record(entry: TimelineEntry, onceKey?: string): Promise<void>;
+  readContained(blockNumber?: bigint): Promise<boolean>;
+  currentFees(): Promise<{ fees: Fees; blockNumber: number }>;
+  sign(nonce: number, fees: Fees): Promise<{ raw: Hex; hash: Hex }>;
+  broadcast(raw: Hex): Promise<void>;
+}
+
+/**
+ * Resolves with the outcome, or 'lost' when the record's nonce was used by a tx that is none of its
+ * versions (the caller then decides afresh). `fresh`: we just broadcast it (skip the mempool check
+ * until a block passes); otherwise check at once, in case its sender crashed before broadcasting.
+ */
+export async function followPauseTx(ctx: FollowContext, initial: PauseRecord, options: { fresh: boolean }): Promise<PauseOutcome | 'lost'> {
+  let current = initial;
+  let lastSeenBlock = options.fresh ? initial.sentAtBlock : -1;
+  let replacements = 0;
+  for (;;) {
+    const [receipt, head] = await Promise.all([findReceipt(ctx.client, current.txHashes), ctx.client.getBlockNumber({ cacheTime: 0 })]);
+    if (receipt) return settle(ctx, current, receipt);
+    const blockNumber = Number(head);
+    if (blockNumber > lastSeenBlock) {
+      lastSeenBlock = blockNumber;
+      // A sibling worker may have replaced the tx: adopt its versions so we watch every hash.
+      const stored = await ctx.store.read();
+      if (stored && stored.nonce === current.nonce && stored.txHashes.length > current.txHashes.length) current = stored;
+      const state = await mempoolState(ctx, current);
+      if (state === 'nonce-used') {
+        const late = await findReceipt(ctx.client, current.txHashes);
+        if (late) return settle(ctx, current, late);
+        const reason = `nonce ${current.nonce} was used by another transaction of the guardian`;
+        ctx.log.warn({ nonce: current.nonce, txHashes: current.txHashes }, `pause tx lost: ${reason}`);
+        await ctx.store.update({ ...current, status: 'lost', reason });
+        return 'lost';
+      }
+      if (state === 'dropped') {
+        ctx.log.warn({ txHash: current.txHashes.at(-1), nonce: current.nonce }, 'pause tx unknown to the node; re-broadcasting it');
+        await ctx.broadcast(current.rawTx).catch((error) => {
+          if (!isAlreadyKnown(error)) ctx.log.warn({ err: describeRpcError(error) }, 're-broadcast failed');
+        });
+      }
+      if (blockNumber - current.sentAtBlock >= ctx.replaceAfterBlocks) {
+        if (replacements >= ctx.maxReplacements) {
+          const reason = `the pause tx (nonce ${current.nonce}) was not mined after ${replacements} replacements`;
+          ctx.log.error({ nonce: current.nonce }, reason);
+          await ctx.record(ctx.entry('containment-failed', { reason, txHash: current.txHashes.at(-1) }), `containment-failed:${ctx.target.id}:${current.txHashes.at(-1)}`);
+          return { status: 'failed', targetId: ctx.target.id, reason, txHash: current.txHashes.at(-1) };
+        }
+        current = await replace(ctx, current, blockNumber);
+        replacements += 1;
+      }
+    }
+    await sleep(ctx.pollIntervalMs);
+  }
+}
+
+async function findReceipt(client: PublicClient, hashes: Hex[]): Promise<TransactionReceipt | undefined> {
+  const receipts = await Promise.all(
+    hashes.map((hash) =>
+      client.getTransactionReceipt({ hash }).catch((error) => {
+        if (error instanceof TransactionReceiptNotFoundError) return undefined;
+        throw error;
+      }),
+    ),
+  );
+  return receipts.find((receipt) => receipt !== undefined);
+}
+
+async function mempoolState(ctx: FollowContext, record: PauseRecord): Promise<'known' | 'dropped' | 'nonce-used'> {
+  const known = await ctx.client.getTransaction({ hash: record.txHashes.at(-1)! }).catch((error) => {
+    if (error instanceof TransactionNotFoundError) return undefined;
+    throw error;
+  });
+  if (known) return 'known';
+  const minedNonce = await ctx.client.getTransactionCount({ address: ctx.guardian, blockTag: 'latest' });
+  return minedNonce > record.nonce ? 'nonce-used' : 'dropped';
+}
+
+/** Replaces the stuck version at the same nonce, under the lock so only one worker bumps. */
+async function replace(ctx: FollowContext, current: PauseRecord, blockNumber: number): Promise<PauseRecord> {
+  const lock = await ctx.store.acquire();
+  if (!lock.acquired) return current; // someone else is on it; look again next block
+  try {
+    const stored = lock.record;
+    if (!stored || stored.nonce !== current.nonce || stored.status !== 'pending') return current;
+    if (stored.txHashes.length > current.txHashes.length) return stored;
+    const previous = { maxFeePerGas: BigInt(stored.maxFeePerGas), maxPriorityFeePerGas: BigInt(stored.maxPriorityFeePerGas) };
+    const fees = replacementFees(previous, (await ctx.currentFees()).fees);
+    const { raw, hash } = await ctx.sign(stored.nonce, fees);
+    const next: PauseRecord = {
+      ...stored,
+      txHashes: [...stored.txHashes, hash],
+      rawTx: raw,
+      maxFeePerGas: fees.maxFeePerGas.toString(),
+      maxPriorityFeePerGas: fees.maxPriorityFeePerGas.toString(),
+      sentAtBlock: blockNumber,
+      updatedAt: Date.now(),
+    };
+    const data = {
+      replacedTxHash: stored.txHashes.at(-1),
+      txHash: hash,
+      nonce: stored.nonce,
+      maxFeePerGas: next.maxFeePerGas,
+      maxPriorityFeePerGas: next.maxPriorityFeePerGas,
+      blocksWaited: blockNumber - stored.sentAtBlock,
+    };
+    const [committed] = await Promise.all([ctx.store.commit(lock.token, next), ctx.record(ctx.entry('tx-replaced', data), `tx-replaced:${hash}`)]);
+    if (!committed) return current;
+    await ctx.broadcast(raw).catch((error) => {
+      // nonce too low: a previous version was just mined; the next poll finds its receipt.
+      if (!isAlreadyKnown(error) && !isNonceTooLow(error)) ctx.log.warn({ err: describeRpcError(error) }, 'replacement broadcast failed');
+    });
+    ctx.log.warn(data, 'pause tx not mined in time; replaced it with higher fees');
+    return next;
+  } finally {
+    await ctx.store.release(lock.token);
+  }
+}
+
+async function settle(ctx: FollowContext, record: PauseRecord, receipt: TransactionReceipt): Promise<PauseOutcome> {
+  const txHash = receipt.transactionHash;
+  const block = Number(receipt.blockNumber);
+  const targetId = ctx.target.id;
+  await ctx.record(
+    ctx.entry('tx-mined', {
+      txHash,
+      nonce: record.nonce,
+      block,
+      status: receipt.status,
+      gasUsed: receipt.gasUsed.toString(),
+      effectiveGasPrice: receipt.effectiveGasPrice?.toString(),
+    }),
+    `tx-mined:${txHash}`,
+  );
+  ctx.log.info({ txHash, block, status: receipt.status }, 'pause tx mined');
+  const checkName = `${ctx.target.check.function.name}()`;
+  if (receipt.status === 'success') {
+    if (await ctx.readContained(receipt.blockNumber)) {
+      await Promise.all([
+        ctx.store.update({ ...record, status: 'mined', minedTxHash: txHash, blockNumber: block, verified: true }),
+        ctx.record(ctx.entry('verified-paused', { txHash, block, check: checkName, expect: ctx.target.check.expect }), `verified-paused:${txHash}`),
+      ]);
+      return { status: 'paused', targetId, txHash, blockNumber: block };
+    }
+    const reason = `${ctx.target.function.name}() on ${ctx.target.contract} succeeded in block ${block} but ${checkName} does not return ${String(ctx.target.check.expect)}`;
+    await ctx.store.update({ ...record, status: 'mined', minedTxHash: txHash, blockNumber: block, verified: false, reason });
+    return failed(ctx, reason, txHash, block);
+  }
+  // A revert while the target reads as contained: another pause landed first (e.g. EnforcedPause).
+  if (await ctx.readContained()) {
+    const reason = 'reverted because the target was already paused by another transaction';
+    await ctx.store.update({ ...record, status: 'reverted', minedTxHash: txHash, blockNumber: block, reason });
+    await ctx.record(ctx.entry('already-contained', { txHash, block, note: reason }), `already-contained:${targetId}:${txHash}`);
+    return { status: 'already-contained', targetId, txHash, blockNumber: block };
+  }
+  const reason = await explainRevert({ publicClient: ctx.client, target: ctx.target, guardian: ctx.guardian, blockNumber: receipt.blockNumber });
+  await ctx.store.update({ ...record, status: 'reverted', minedTxHash: txHash, blockNumber: block, reason });
+  return failed(ctx, reason, txHash, block);
+}
+
+async function failed(ctx: FollowContext, reason: string, txHash: Hex, block: number): Promise<PauseOutcome> {
+  ctx.log.error({ reason, txHash, block }, 'containment failed');
+  await ctx.record(ctx.entry('containment-failed', { reason, txHash, block }), `containment-failed:${ctx.target.id}:${txHash}`);
+  return { status: 'failed', targetId: ctx.target.id, reason, txHash, blockNumber: block };
+}

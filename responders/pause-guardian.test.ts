@@ -1,0 +1,228 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseGwei, type Address } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+import { makeAnomaly } from './test/anomaly-fixture.js';
+import { devKeys, guardianConfig, startHarness, waitUntil, type Harness } from './test/harness.js';
+import { createGuardianPauser, type GuardianPauser, type PauseParameters } from './pause-guardian.js';
+import { createPauseRecordStore } from './pause-record.js';
+import type { GuardianConfig } from '../src/config/schema.js';
+import type { IncidentStore } from '../src/incidents/store.js';
+
+const guardian = privateKeyToAccount(devKeys.guardian);
+const deployer = privateKeyToAccount(devKeys.deployer);
+let h: Harness;
+let prefixCounter = 0;
+
+beforeAll(async () => {
+  h = await startHarness();
+}, 30_000);
+afterAll(async () => {
+  await h?.stop();
+});
+
+interface Setup {
+  vault: Address;
+  incidents: IncidentStore;
+  incidentId: string;
+  keyPrefix: string;
+  pauser(options?: { redis?: Redis; guardian?: Partial<GuardianConfig> }): GuardianPauser;
+  record: PauseParameters['record'];
+  types(): Promise<string[]>;
+}
+
+async function setup(options: { pauser?: Address } = {}): Promise<Setup> {
+  const keyPrefix = `p${++prefixCounter}`;
+  const vault = await h.deployPausable(options.pauser ?? guardian.address);
+  const incidents = h.incidents(keyPrefix);
+  const { incident } = await incidents.openOrJoin({ anomaly: makeAnomaly(), protocol: 'demo', contracts: ['vault'], windowSeconds: 600 });
+  const record: PauseParameters['record'] = (entry, o) => incidents.append({ incidentId: incident.id, entry, onceKey: o?.onceKey });
+  return {
+    vault,
+    incidents,
+    incidentId: incident.id,
+    keyPrefix,
+    record,
+    pauser: ({ redis = h.redis, guardian: overrides } = {}) =>
+      createGuardianPauser({
+        chain: h.chain,
+        publicClient: h.client,
+        account: guardian,
+        guardian: guardianConfig(overrides),
+        targets: h.targetsFor(vault),
+        redis,
+        keyPrefix,
+        log: h.log,
+        pollIntervalMs: 25,
+      }),
+    types: async () => (await incidents.get(incident.id))!.timeline.map((entry) => entry.type),
+  };
+}
+
+async function isPaused(vault: Address): Promise<boolean> {
+  return (await h.client.readContract({
+    address: vault,
+    abi: [{ type: 'function', name: 'paused', inputs: [], outputs: [{ type: 'bool' }], stateMutability: 'view' }],
+    functionName: 'paused',
+  })) as boolean;
+}
+
+describe('guardian pauser', () => {
+  it('sends exactly one pause tx, records it before broadcasting, and verifies the pause', async () => {
+    const s = await setup();
+    const before = await h.nonceOf(guardian.address);
+    const pauser = s.pauser();
+    const startedNs = process.hrtime.bigint();
+    const outcome = await pauser.pause({ targetId: 'pause-vault', incidentId: s.incidentId, record: s.record });
+    expect(outcome).toMatchObject({ status: 'paused', targetId: 'pause-vault' });
+    const sentNs = BigInt((await s.incidents.get(s.incidentId))!.timeline.find((e) => e.type === 'tx-broadcast')!.data.sentMonoNs as string);
+    console.log(`pause() → eth_sendRawTransaction: ${(Number(sentNs - startedNs) / 1e6).toFixed(2)} ms (first call, cold)`);
+    expect(await h.nonceOf(guardian.address)).toBe(before + 1);
+    expect(await isPaused(s.vault)).toBe(true);
+    expect(await s.types()).toEqual(['anomaly-detected', 'tx-prepared', 'tx-broadcast', 'tx-mined', 'verified-paused']);
+    const timeline = (await s.incidents.get(s.incidentId))!.timeline;
+    const prepared = timeline.find((e) => e.type === 'tx-prepared')!;
+    expect(prepared.data).toMatchObject({ txHash: outcome.txHash, nonce: before, gasLimit: '200000' });
+    expect(BigInt(prepared.data.maxFeePerGas as string)).toBeGreaterThan(BigInt(prepared.data.maxPriorityFeePerGas as string));
+    const receipt = await h.client.getTransactionReceipt({ hash: outcome.txHash! });
+    expect(receipt.to?.toLowerCase()).toBe(s.vault.toLowerCase());
+  });
+
+  it('sends one tx when two replicas pause the same target at once', async () => {
+    const s = await setup();
+    const second = new Redis(h.redisServer.url);
+    try {
+      await second.ping(); // connected, so both replicas really race for the lock
+      const before = await h.nonceOf(guardian.address);
+      const outcomes = await Promise.all([
+        s.pauser().pause({ targetId: 'pause-vault', incidentId: s.incidentId, record: s.record }),
+        // Different fees, so the two replicas could not produce the same signed tx by accident.
+        s.pauser({ redis: second, guardian: { feeMultiplier: 4 } }).pause({ targetId: 'pause-vault', incidentId: s.incidentId, record: s.record }),
+      ]);
+      expect(await h.nonceOf(guardian.address)).toBe(before + 1);
+      for (const outcome of outcomes) expect(['paused', 'already-contained']).toContain(outcome.status);
+      expect((await s.types()).filter((t) => t === 'tx-broadcast')).toHaveLength(1);
+    } finally {
+      second.disconnect();
+    }
+  });
+
+  it('sends nothing when the target is already paused', async () => {
+    const s = await setup({ pauser: deployer.address });
+    const { createWalletClient, http } = await import('viem');
+    const { foundry } = await import('viem/chains');
+    const owner = createWalletClient({ chain: foundry, transport: http(h.anvil.url), account: deployer });
+    const hash = await owner.writeContract({ address: s.vault, abi: [{ type: 'function', name: 'pause', inputs: [], outputs: [], stateMutability: 'nonpayable' }], functionName: 'pause' });
+    await h.client.waitForTransactionReceipt({ hash, pollingInterval: 20 });
+    const before = await h.nonceOf(guardian.address);
+    const outcome = await s.pauser().pause({ targetId: 'pause-vault', incidentId: s.incidentId, record: s.record });
+    expect(outcome.status).toBe('already-contained');
+    expect(await h.nonceOf(guardian.address)).toBe(before);
+    expect(await s.types()).toEqual(['anomaly-detected', 'already-contained']);
+  });
+
+  it('records containment-failed with the reason when the guardian lacks the role, and does not retry blindly', async () => {
+    const s = await setup({ pauser: deployer.address });
+    const before = await h.nonceOf(guardian.address);
+    const outcome = await s.pauser().pause({ targetId: 'pause-vault', incidentId: s.incidentId, record: s.record });
+    expect(outcome.status).toBe('failed');
+    expect(outcome.reason).toContain(`guardian ${guardian.address} lacks the role to call pause() on vault`);
+    expect(outcome.reason).toContain('AccessControlUnauthorizedAccount');
+    const retry = await s.pauser().pause({ targetId: 'pause-vault', incidentId: s.incidentId, record: s.record });
+    expect(retry).toMatchObject({ status: 'failed', txHash: outcome.txHash });
+    expect(await h.nonceOf(guardian.address)).toBe(before + 1);
+    const failed = (await s.incidents.get(s.incidentId))!.timeline.filter((e) => e.type === 'containment-failed');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]!.data.reason).toBe(outcome.reason);
+  });
+
+  it('a retried job follows the recorded in-flight tx instead of sending another', async () => {
+    const s = await setup();
+    await h.rpc('evm_setAutomine', [false]);
+    try {
+      const before = await h.nonceOf(guardian.address);
+      const first = s.pauser().pause({ targetId: 'pause-vault', incidentId: s.incidentId, record: s.record });
+      await waitUntil(async () => (await s.types()).includes('tx-broadcast'));
+      const retry = s.pauser().pause({ targetId: 'pause-vault', incidentId: s.incidentId, record: s.record });
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      expect(await h.nonceOf(guardian.address)).toBe(before + 1);
+      await h.rpc('evm_mine');
+      const [a, b] = await Promise.all([first, retry]);
+      expect(a.status).toBe('paused');
+      expect(b).toEqual(a);
+      const types = await s.types();
+      expect(types.filter((t) => t === 'tx-broadcast')).toHaveLength(1);
+      expect(types.filter((t) => t === 'tx-mined')).toHaveLength(1);
+    } finally {
+      await h.rpc('evm_setAutomine', [true]);
+    }
+  });
+
+  it('re-broadcasts a tx that was recorded but never broadcast (a crash in between)', async () => {
+    const s = await setup();
+    const target = h.targetsFor(s.vault)[0]!;
+    const nonce = await h.nonceOf(guardian.address);
+    const block = await h.client.getBlock();
+    const raw = await guardian.signTransaction({
+      type: 'eip1559', chainId: 31337, to: s.vault, data: target.calldata, value: 0n, nonce, gas: 200_000n,
+      maxFeePerGas: block.baseFeePerGas! * 3n + parseGwei('2'), maxPriorityFeePerGas: parseGwei('2'),
+    });
+    const { keccak256 } = await import('viem');
+    const store = createPauseRecordStore({ redis: h.redis, keyPrefix: s.keyPrefix, chainId: 31337, address: s.vault, selector: target.selector, guardian: guardian.address });
+    const lock = await store.acquire();
+    await store.commit(lock.token, {
+      targetId: 'pause-vault', chainId: 31337, address: s.vault, selector: target.selector, incidentId: s.incidentId, nonce,
+      txHashes: [keccak256(raw)], rawTx: raw, maxFeePerGas: '0', maxPriorityFeePerGas: '0', sentAtBlock: Number(block.number),
+      status: 'pending', updatedAt: Date.now(),
+    });
+    await store.release(lock.token);
+    const outcome = await s.pauser().pause({ targetId: 'pause-vault', incidentId: s.incidentId, record: s.record });
+    expect(outcome).toMatchObject({ status: 'paused', txHash: keccak256(raw) });
+    expect(await h.nonceOf(guardian.address)).toBe(nonce + 1);
+  });
+
+  it('replaces a stuck tx at the same nonce with higher fees', async () => {
+    const s = await setup();
+    await h.rpc('evm_setAutomine', [false]);
+    try {
+      const before = await h.nonceOf(guardian.address);
+      const pausing = s.pauser({ guardian: { feeMultiplier: 1, priorityFee: 1n, replaceAfterBlocks: 1 } })
+        .pause({ targetId: 'pause-vault', incidentId: s.incidentId, record: s.record });
+      await waitUntil(async () => (await s.types()).includes('tx-broadcast'));
+      // The next block's base fee jumps above the tx's maxFeePerGas: it stays pending.
+      await h.rpc('anvil_setNextBlockBaseFeePerGas', [`0x${parseGwei('50').toString(16)}`]);
+      await h.rpc('evm_mine');
+      await waitUntil(async () => (await s.types()).includes('tx-replaced'));
+      expect(await isPaused(s.vault)).toBe(false);
+      await h.rpc('evm_mine');
+      const outcome = await pausing;
+      expect(outcome.status).toBe('paused');
+      const timeline = (await s.incidents.get(s.incidentId))!.timeline;
+      const prepared = timeline.find((e) => e.type === 'tx-prepared')!.data;
+      const replaced = timeline.find((e) => e.type === 'tx-replaced')!.data;
+      expect(replaced).toMatchObject({ replacedTxHash: prepared.txHash, nonce: before });
+      expect(outcome.txHash).toBe(replaced.txHash);
+      expect(BigInt(replaced.maxFeePerGas as string) * 8n).toBeGreaterThanOrEqual(BigInt(prepared.maxFeePerGas as string) * 9n);
+      expect(BigInt(replaced.maxPriorityFeePerGas as string) * 8n).toBeGreaterThanOrEqual(BigInt(prepared.maxPriorityFeePerGas as string) * 9n);
+      expect(await h.nonceOf(guardian.address)).toBe(before + 1);
+    } finally {
+      await h.rpc('evm_setAutomine', [true]);
+    }
+  });
+
+  it('never writes the guardian key to logs or Redis', async () => {
+    const key = devKeys.guardian.slice(2).toLowerCase();
+    expect(h.logText().length).toBeGreaterThan(0);
+    expect(h.logText().toLowerCase()).not.toContain(key);
+    let dump = '';
+    for (const k of await h.redis.keys('*')) {
+      const type = await h.redis.type(k);
+      if (type === 'string') dump += await h.redis.get(k);
+      else if (type === 'list') dump += (await h.redis.lrange(k, 0, -1)).join();
+      else if (type === 'hash') dump += JSON.stringify(await h.redis.hgetall(k));
+      else if (type === 'set') dump += (await h.redis.smembers(k)).join();
+    }
+    expect(dump.length).toBeGreaterThan(0);
+    expect(dump.toLowerCase()).not.toContain(key);
+  });
+});
