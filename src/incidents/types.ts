@@ -4,6 +4,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Anomaly, Severity } from '../../detectors/types.js';
+import { processRunId } from '../run-id.js';
+
+export { processRunId };
 
 export const incidentStatuses = ['open', 'contained', 'containment-failed', 'resolved'] as const;
 export type IncidentStatus = (typeof incidentStatuses)[number];
@@ -138,9 +141,6 @@ export const allowedTransitions: Record<IncidentStatus, IncidentStatus[]> = {
   'containment-failed': ['contained', 'resolved'],
   resolved: [],
 };
-
-/** Identifies this process run: monotonic times are only comparable within one run. */
-export const processRunId = `run_${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
 
 /** A timeline entry stamped now (wall and monotonic). */
 export function timelineEntry(

@@ -1,0 +1,71 @@
+/**
+ * Which plan steps an anomaly gets, and which protocol (hence incident) it belongs to.
+ * Pure functions of the config: easy to test, no I/O.
+ */
+import { severityRank, type Anomaly } from '../../detectors/types.js';
+import type { ResolvedContract } from '../config/contracts.js';
+import type { Config, DetectorConfig, PlanRule } from '../config/schema.js';
+
+export type PlanAction = { kind: 'pause'; targetId: string } | { kind: 'notify'; webhookId: string } | { kind: 'record' };
+
+/** A rule matches when every criterion it sets matches (detector ids AND minimum severity). */
+export function ruleMatches(rule: PlanRule, anomaly: Anomaly): boolean {
+  const byDetector = rule.match.detectors === undefined || rule.match.detectors.includes(anomaly.detectorId);
+  const bySeverity = rule.match.minSeverity === undefined || severityRank(anomaly.severity) >= severityRank(rule.match.minSeverity);
+  return byDetector && bySeverity;
+}
+
+/**
+ * The steps of all matching rules, in rule order, each distinct step once. An anomaly in 'observe'
+ * mode takes no pause step.
+ */
+export function planActions(config: Pick<Config, 'plan'>, anomaly: Anomaly): { rules: PlanRule[]; actions: PlanAction[] } {
+  const rules = config.plan.rules.filter((rule) => ruleMatches(rule, anomaly));
+  const seen = new Set<string>();
+  const actions: PlanAction[] = [];
+  for (const step of rules.flatMap((rule) => rule.steps)) {
+    const action: PlanAction =
+      typeof step === 'string' ? { kind: 'record' } : 'pause' in step ? { kind: 'pause', targetId: step.pause } : { kind: 'notify', webhookId: step.notify };
+    const key = action.kind === 'pause' ? `pause:${action.targetId}` : action.kind === 'notify' ? `notify:${action.webhookId}` : 'record';
+    if (seen.has(key)) continue;
+    seen.add(key);
+    if (action.kind === 'pause' && anomaly.mode === 'observe') continue;
+    actions.push(action);
+  }
+  return { rules, actions };
+}
+
+/** Contract names a detector is configured to watch. */
+export function detectorContractNames(detector: DetectorConfig | undefined): string[] {
+  if (!detector) return [];
+  switch (detector.kind) {
+    case 'event':
+    case 'admin-change':
+      return [...detector.params.contracts];
+    case 'balance-drop':
+      return [detector.params.contract];
+  }
+}
+
+/**
+ * The protocol and contracts an anomaly is about: the detector's contracts whose addresses the
+ * anomaly names, else all the detector's contracts. Addresses that are not the detector's own
+ * contracts are ignored: they come from chain data, which an attacker may shape to pull the
+ * anomaly into another protocol's incident.
+ */
+export function anomalySubject(params: {
+  config: Pick<Config, 'detectors'>;
+  contracts: Map<string, ResolvedContract>;
+  anomaly: Anomaly;
+}): { protocol: string; contracts: string[] } {
+  const { anomaly } = params;
+  const detector = params.config.detectors.find((d) => d.id === anomaly.detectorId);
+  const own = detectorContractNames(detector)
+    .map((name) => params.contracts.get(name))
+    .filter((contract): contract is ResolvedContract => contract !== undefined);
+  const named = new Set(anomaly.addresses.map((address) => address.toLowerCase()));
+  const involved = own.filter((contract) => named.has(contract.address.toLowerCase()));
+  const chosen = involved.length > 0 ? involved : own;
+  if (chosen.length === 0) return { protocol: `detector-${anomaly.detectorId}`, contracts: [] };
+  return { protocol: chosen[0]!.protocol, contracts: chosen.map((contract) => contract.name) };
+}
