@@ -210,6 +210,21 @@ describe('guardian pauser', () => {
     }
   });
 
+  it('throws (so the job retries) when the check cannot be read, without leaving the lock held', async () => {
+    const s = await setup();
+    const nowhere = '0x00000000000000000000000000000000000b0b00' as Address;
+    const pauser = createGuardianPauser({
+      chain: h.chain, publicClient: h.client, account: guardian, guardian: guardianConfig(), targets: h.targetsFor(nowhere),
+      redis: h.redis, keyPrefix: s.keyPrefix, log: h.log, lockWaitMs: 5_000,
+    });
+    const before = await h.nonceOf(guardian.address);
+    await expect(pauser.pause({ targetId: 'pause-vault', incidentId: s.incidentId, record: s.record })).rejects.toThrow(/returned nothing/);
+    const started = Date.now();
+    await expect(pauser.pause({ targetId: 'pause-vault', incidentId: s.incidentId, record: s.record })).rejects.toThrow(/returned nothing/);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(await h.nonceOf(guardian.address)).toBe(before);
+  });
+
   it('never writes the guardian key to logs or Redis', async () => {
     const key = devKeys.guardian.slice(2).toLowerCase();
     expect(h.logText().length).toBeGreaterThan(0);

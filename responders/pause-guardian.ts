@@ -229,12 +229,18 @@ export function createGuardianPauser(params: CreateGuardianPauserParameters): Gu
       const ctx = contextFor(target, pause);
       const deadline = Date.now() + lockWaitMs;
       for (let lost = 0; lost < 3; ) {
+        const acquiring = ctx.store.acquire();
         const [contained, pendingNonce, head, lock] = await Promise.all([
           readContained(target),
           client.getTransactionCount({ address: account.address, blockTag: 'pending' }),
           currentFees(),
-          ctx.store.acquire(),
-        ]);
+          acquiring,
+        ]).catch(async (error: unknown) => {
+          // Do not leave the lock to its TTL: the retried job would wait for it.
+          const taken = await acquiring.catch(() => undefined);
+          if (taken?.acquired) await ctx.store.release(taken.token).catch(() => {});
+          throw error;
+        });
         const prior = lock.record;
         if (contained) {
           if (lock.acquired) await ctx.store.release(lock.token);
