@@ -151,7 +151,7 @@ async function settle(ctx: FollowContext, record: PauseRecord, receipt: Transact
     ctx.entry('tx-mined', {
       txHash,
       nonce: record.nonce,
-      block,
+      blockNumber: block,
       status: receipt.status,
       gasUsed: receipt.gasUsed.toString(),
       effectiveGasPrice: receipt.effectiveGasPrice?.toString(),
@@ -164,7 +164,7 @@ async function settle(ctx: FollowContext, record: PauseRecord, receipt: Transact
     if (await ctx.readContained(receipt.blockNumber)) {
       await Promise.all([
         ctx.store.update({ ...record, status: 'mined', minedTxHash: txHash, blockNumber: block, verified: true }),
-        ctx.record(ctx.entry('verified-paused', { txHash, block, check: checkName, expect: ctx.target.check.expect }), `verified-paused:${txHash}`),
+        ctx.record(ctx.entry('verified-paused', { txHash, blockNumber: block, check: checkName, expect: ctx.target.check.expect }), `verified-paused:${txHash}`),
       ]);
       return { status: 'paused', targetId, txHash, blockNumber: block };
     }
@@ -176,7 +176,7 @@ async function settle(ctx: FollowContext, record: PauseRecord, receipt: Transact
   if (await ctx.readContained()) {
     const reason = 'reverted because the target was already paused by another transaction';
     await ctx.store.update({ ...record, status: 'reverted', minedTxHash: txHash, blockNumber: block, reason });
-    await ctx.record(ctx.entry('already-contained', { txHash, block, note: reason }), `already-contained:${targetId}:${txHash}`);
+    await ctx.record(ctx.entry('already-contained', { txHash, blockNumber: block, note: reason }), `already-contained:${targetId}:${txHash}`);
     return { status: 'already-contained', targetId, txHash, blockNumber: block };
   }
   const reason = await explainRevert({ publicClient: ctx.client, target: ctx.target, guardian: ctx.guardian, blockNumber: receipt.blockNumber });
@@ -186,6 +186,6 @@ async function settle(ctx: FollowContext, record: PauseRecord, receipt: Transact
 
 async function failed(ctx: FollowContext, reason: string, txHash: Hex, block: number): Promise<PauseOutcome> {
   ctx.log.error({ reason, txHash, block }, 'containment failed');
-  await ctx.record(ctx.entry('containment-failed', { reason, txHash, block }), `containment-failed:${ctx.target.id}:${txHash}`);
+  await ctx.record(ctx.entry('containment-failed', { reason, txHash, blockNumber: block }), `containment-failed:${ctx.target.id}:${txHash}`);
   return { status: 'failed', targetId: ctx.target.id, reason, txHash, blockNumber: block };
 }

@@ -158,7 +158,7 @@ export function createGuardianPauser(params: CreateGuardianPauserParameters): Gu
 
   async function fail(ctx: FollowContext, reason: string, txHash?: Hex, blockNumber?: number): Promise<PauseOutcome> {
     ctx.log.error({ reason, txHash, block: blockNumber }, 'containment failed');
-    await ctx.record(ctx.entry('containment-failed', { reason, txHash, block: blockNumber }), `containment-failed:${ctx.target.id}:${txHash ?? reason}`);
+    await ctx.record(ctx.entry('containment-failed', { reason, txHash, blockNumber }), `containment-failed:${ctx.target.id}:${txHash ?? reason}`);
     return { status: 'failed', targetId: ctx.target.id, reason, txHash, blockNumber };
   }
 

@@ -211,7 +211,7 @@ export function createIncidentStore(params: CreateIncidentStoreParameters): Inci
             'trigger-reorged-out',
             {
               chainId,
-              block: triggers[0]?.blockNumber,
+              blockNumber: triggers[0]?.blockNumber,
               hash,
               anomalyIds: triggers.map((trigger) => trigger.anomalyId),
               note: 'the block that triggered these anomalies is no longer canonical; nothing was unpaused',

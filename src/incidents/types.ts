@@ -29,6 +29,7 @@ export const timelineEntryTypes = [
 ] as const;
 export type TimelineEntryType = (typeof timelineEntryTypes)[number];
 
+/** Block numbers in `data` are named `blockNumber` (as in Anomaly), tx hashes `txHash`. */
 export interface TimelineEntry {
   type: TimelineEntryType;
   /** Wall clock, ms since epoch. */
