@@ -49,6 +49,12 @@ async function expectRevert(write: Promise<unknown>, errorName: string): Promise
   expect(revertName(error)).toBe(errorName);
 }
 
+/** Waits for the write's receipt: with many test files at once, anvil may answer before it has mined. */
+async function mined(write: Promise<Hex>): Promise<void> {
+  const receipt = await client.waitForTransactionReceipt({ hash: await write });
+  expect(receipt.status).toBe('success');
+}
+
 const readVault = <F extends 'paused' | 'totalDeposits'>(functionName: F) =>
   client.readContract({ address: demo.vault, abi: demoVaultAbi, functionName });
 
@@ -98,7 +104,7 @@ describe('deployDemoProtocol', () => {
 describe('DemoVault access control', () => {
   it('lets the guardian pause and the admin unpause; stops every state change while paused', async () => {
     const alice = depositors[0]!;
-    await wallet(guardian.key).writeContract({ address: demo.vault, abi: demoVaultAbi, functionName: 'pause' });
+    await mined(wallet(guardian.key).writeContract({ address: demo.vault, abi: demoVaultAbi, functionName: 'pause' }));
     expect(await readVault('paused')).toBe(true);
     await expectRevert(
       wallet(alice.key).writeContract({ address: demo.vault, abi: demoVaultAbi, functionName: 'withdraw', args: [1n] }),
@@ -109,9 +115,9 @@ describe('DemoVault access control', () => {
       wallet(guardian.key).writeContract({ address: demo.vault, abi: demoVaultAbi, functionName: 'unpause' }),
       'AccessControlUnauthorizedAccount',
     );
-    await wallet(deployer.key).writeContract({ address: demo.vault, abi: demoVaultAbi, functionName: 'unpause' });
+    await mined(wallet(deployer.key).writeContract({ address: demo.vault, abi: demoVaultAbi, functionName: 'unpause' }));
     expect(await readVault('paused')).toBe(false);
-    await wallet(alice.key).writeContract({ address: demo.vault, abi: demoVaultAbi, functionName: 'withdraw', args: [5n * DEMO] });
+    await mined(wallet(alice.key).writeContract({ address: demo.vault, abi: demoVaultAbi, functionName: 'withdraw', args: [5n * DEMO] }));
     expect(await readVault('totalDeposits')).toBe(1_000_000n * DEMO - 5n * DEMO);
   });
 

@@ -1,0 +1,88 @@
+/**
+ * An end-to-end world for tests: a real anvil, a real redis-server, the demo protocol deployed,
+ * and warden running in-process on config/drill.yaml with every log line captured.
+ */
+import { PassThrough } from 'node:stream';
+import { createPublicClient, http, type Address, type PublicClient } from 'viem';
+import { demoVaultAbi } from '../../src/drill/abis.js';
+import { drillAccounts } from '../../src/drill/accounts.js';
+import { deployDemoProtocol } from '../../src/drill/demo-protocol.js';
+import { startAnvil, startRedisServer, type Anvil, type ManagedProcess } from '../../src/drill/processes.js';
+import { defaultDrillConfigPath } from '../../src/drill/run.js';
+import { loadConfig, type LoadedConfig } from '../../src/config/load.js';
+import { createWarden, type Warden } from '../../src/daemon.js';
+import { createLogger } from '../../src/log.js';
+import type { Anomaly } from '../../detectors/types.js';
+
+export interface World {
+  anvil: Anvil;
+  redis: ManagedProcess;
+  client: PublicClient;
+  vault: Address;
+  token: Address;
+  loaded: LoadedConfig;
+  warden: Warden;
+  anomalies: Anomaly[];
+  logs(): string;
+  paused(): Promise<boolean>;
+  guardianNonce(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export async function startWorld(params: { blockTime?: number; guardianHasRole?: boolean } = {}): Promise<World> {
+  const anvil = await startAnvil({ blockTime: params.blockTime });
+  const redis = await startRedisServer();
+  const client = createPublicClient({ transport: http(anvil.url), pollingInterval: 50 });
+  const protocol = await deployDemoProtocol({
+    rpcUrl: anvil.url,
+    deployerKey: drillAccounts.deployer.key,
+    // Without the role, PAUSER_ROLE goes to the attacker's address instead of warden's guardian.
+    guardianAddress: params.guardianHasRole === false ? drillAccounts.attacker.address : drillAccounts.guardian.address,
+    depositors: drillAccounts.depositors.map((depositor) => ({ key: depositor.key, amount: depositor.amount })),
+  });
+  const env = {
+    ...process.env,
+    DRILL_RPC_URL: anvil.url,
+    DRILL_WS_URL: anvil.wsUrl,
+    DRILL_TOKEN_ADDRESS: protocol.token,
+    DRILL_VAULT_ADDRESS: protocol.vault,
+    REDIS_URL: redis.url,
+    WARDEN_GUARDIAN_KEY: drillAccounts.guardian.key,
+  };
+  const loaded = await loadConfig({ path: defaultDrillConfigPath, env });
+  let captured = '';
+  const sink = new PassThrough();
+  sink.on('data', (chunk: Buffer) => (captured += chunk.toString()));
+  const anomalies: Anomaly[] = [];
+  const warden = createWarden({ loaded, env, log: createLogger({ level: 'debug', pretty: false, destination: sink }), onAnomalies: (batch) => anomalies.push(...batch) });
+  await warden.start();
+  return {
+    anvil,
+    redis,
+    client,
+    vault: protocol.vault,
+    token: protocol.token,
+    loaded,
+    warden,
+    anomalies,
+    logs: () => captured,
+    paused: () => client.readContract({ address: protocol.vault, abi: demoVaultAbi, functionName: 'paused' }),
+    guardianNonce: () => client.getTransactionCount({ address: drillAccounts.guardian.address }),
+    async stop() {
+      await warden.stop();
+      await anvil.stop();
+      await redis.stop();
+    },
+  };
+}
+
+/** Polls until `check` returns a value (not undefined), or throws after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
