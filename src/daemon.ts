@@ -18,6 +18,7 @@ import { createChainFollower } from './chain/follower.js';
 import type { LoadedConfig } from './config/load.js';
 import { createIncidentStore, type IncidentStore } from './incidents/store.js';
 import { registerSecret, type Logger } from './log.js';
+import { createActOnHead } from './plan/act-on-head.js';
 import { createPlanRunner } from './plan/runner.js';
 import { createAnomalyQueue, createAnomalyWorker } from './queue/anomaly-queue.js';
 
@@ -108,6 +109,7 @@ export function createWarden(params: CreateWardenParameters): Warden {
   const pausers = new Map<number, GuardianPauser>();
   for (const part of chainParts) if (part.pauser) pausers.set(part.chain.id, part.pauser);
   const planRunner = createPlanRunner({ config, contracts, incidents, pausers, log });
+  const actOnHead = createActOnHead({ runner: planRunner });
   const queue = createAnomalyQueue({ redisUrl: config.redis.url, keyPrefix });
   let worker: { close(): Promise<void> } | undefined;
   const followers = chainParts.map((part) =>
@@ -117,8 +119,11 @@ export function createWarden(params: CreateWardenParameters): Warden {
       checkpoint: createCheckpointStore({ redis, keyPrefix, chainId: part.chain.id }),
       log: log,
       async onBlock(block) {
+        part.pauser?.observeHead(block.header);
         const anomalies = await part.processor.process(block);
         if (anomalies.length === 0) return;
+        // Containment starts now; the queue add (awaited before the checkpoint) makes it durable.
+        for (const anomaly of anomalies) actOnHead.start(anomaly);
         await queue.add(anomalies);
         for (const anomaly of anomalies) {
           log.warn(
@@ -152,7 +157,7 @@ export function createWarden(params: CreateWardenParameters): Warden {
         redisUrl: config.redis.url,
         keyPrefix,
         log,
-        handle: (anomaly) => planRunner.handle(anomaly),
+        handle: (anomaly) => actOnHead.handleJob(anomaly),
       });
       await Promise.all(followers.map((follower) => follower.start()));
       log.info({ chains: config.chains.map((chain) => chain.name), detectors: detectors.length, guardian: account?.address }, 'warden is following');

@@ -36,7 +36,9 @@ export function createChainClients(params: CreateChainClientsParams): ChainClien
   const { chain, retryCount = 3, retryDelayMs = 150 } = params;
   const timeout = Math.max(1, Math.round(chain.rpcTimeout * 1000));
   const transport = fallback(
-    chain.rpc.http.map((url) => http(url, { timeout, retryCount: 0 })),
+    // batch: requests made in the same tick (a block's logs and reads; a pause's check, nonce and lock)
+    // travel in one HTTP request: one round trip instead of several on the hot path.
+    chain.rpc.http.map((url) => http(url, { timeout, retryCount: 0, batch: true })),
     { retryCount, retryDelay: retryDelayMs },
   );
   const viemChain = defineChain({

@@ -1,0 +1,49 @@
+/**
+ * "Act on the head" (DESIGN invariant 2): the process that detected an anomaly starts its plan at
+ * once, in parallel with putting it on the queue, instead of waiting for a worker to pick the job up.
+ *
+ * The queue stays the durable path: the job is always added, and when this process's worker picks
+ * it up it awaits the run already in flight rather than starting a second one. If that run failed,
+ * the job fails and BullMQ's retry runs the plan afresh. Another replica's worker may take the job
+ * instead; the plan is idempotent (incident joins and pauses are keyed and locked), so at most the
+ * work of checking is repeated, never a pause.
+ */
+import type { Anomaly } from '../../detectors/types.js';
+import type { PlanRunner } from './runner.js';
+
+export interface ActOnHead {
+  /** Starts the plan for a freshly detected anomaly (once per anomaly id while its run is remembered). */
+  start(anomaly: Anomaly): void;
+  /** The queue worker's handler: joins the local run if there is one, else runs the plan. */
+  handleJob(anomaly: Anomaly): Promise<void>;
+  /** Runs started locally and not yet claimed by a job. */
+  pending(): number;
+}
+
+export function createActOnHead(params: {
+  runner: PlanRunner;
+  /** How long a local run is remembered for its job to claim; default 10 minutes. */
+  rememberMs?: number;
+}): ActOnHead {
+  const inflight = new Map<string, Promise<void>>();
+  const rememberMs = params.rememberMs ?? 10 * 60_000;
+  return {
+    start(anomaly) {
+      if (inflight.has(anomaly.id)) return;
+      const run = params.runner.handle(anomaly);
+      run.catch(() => {}); // the job that claims it sees the error (and BullMQ retries)
+      inflight.set(anomaly.id, run);
+      // If another replica's worker took the job, nobody claims this run: forget it after a while.
+      setTimeout(() => {
+        if (inflight.get(anomaly.id) === run) inflight.delete(anomaly.id);
+      }, rememberMs).unref();
+    },
+    handleJob(anomaly) {
+      const local = inflight.get(anomaly.id);
+      if (!local) return params.runner.handle(anomaly);
+      inflight.delete(anomaly.id);
+      return local;
+    },
+    pending: () => inflight.size,
+  };
+}
