@@ -6,7 +6,7 @@
  * and transformed fields (durations, amounts) are described by what you type, not what they become.
  * Refinements that JSON Schema cannot say (cross-references, "set exactly one of") are only in zod.
  */
-import { fileURLToPath } from 'node:url';
+import { fromPackageRoot } from '../paths.js';
 import { z } from 'zod';
 import { configSchema } from './schema.js';
 
@@ -54,5 +54,5 @@ export function renderConfigJsonSchema(): string {
 }
 
 /** Where the generated files live in the repository. */
-export const configJsonSchemaPath = fileURLToPath(new URL('../../config/schema.json', import.meta.url));
-export const configReferencePath = fileURLToPath(new URL('../../docs/config-reference.md', import.meta.url));
+export const configJsonSchemaPath = fromPackageRoot('config', 'schema.json');
+export const configReferencePath = fromPackageRoot('docs', 'config-reference.md');

@@ -7,12 +7,12 @@
  * (our sources, the solc and OpenZeppelin versions, the compiler settings), so a stale artifact is
  * never served; solc itself is only imported on a cache miss.
  */
+import { packageRoot } from '../paths.js';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { Abi, Hex } from 'viem';
 
 const require = createRequire(import.meta.url);
@@ -56,17 +56,6 @@ const settings = {
   evmVersion: 'cancun',
   outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object'] } },
 } as const;
-
-/** The directory holding package.json of this package (works from src/ under tsx and from dist/). */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'src', 'drill', 'contracts'))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('compileContracts: cannot find the package root holding src/drill/contracts');
-    dir = parent;
-  }
-}
 
 function versionOf(pkg: string): string {
   return (require(`${pkg}/package.json`) as { version: string }).version;

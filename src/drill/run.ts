@@ -3,7 +3,7 @@
  * config/drill.yaml, and a multi-step drain. It proves the whole loop — detect, queue, pause,
  * record — and reports how fast containment came and how much was lost.
  */
-import { fileURLToPath } from 'node:url';
+import { fromPackageRoot } from '../paths.js';
 import type { Anomaly } from '../../detectors/types.js';
 import { loadConfig } from '../config/load.js';
 import { createWarden } from '../daemon.js';
@@ -15,7 +15,7 @@ import { startAnvil } from './processes.js';
 import { ensureDrillRedis } from './redis.js';
 import { buildDrillReport, clearDrillState, waitForContainment, type DrillReport } from './report.js';
 
-export const defaultDrillConfigPath = fileURLToPath(new URL('../../config/drill.yaml', import.meta.url));
+export const defaultDrillConfigPath = fromPackageRoot('config', 'drill.yaml');
 
 export interface RunDrillParameters {
   log: Logger;
