@@ -83,12 +83,12 @@ export async function benchCallsPerBlock(params: {
   const anvil = await startAnvil();
   const proxy = await startCountingProxy({ target: anvil.url });
   const redis = new Redis(params.redisUrl);
-  const keyPrefix = `bench-${params.label}-${Date.now()}`;
+  const keyPrefix = `bench-${params.label.replace(/[^A-Za-z0-9]+/g, "-")}-${Date.now()}`;
   const silent = new Writable({ write: (_c, _e, callback) => callback() });
   const tokens = await deployTokens(anvil, params.contracts);
   const warden = createWarden({
     loaded: parseConfigText({ text: benchConfig({ proxy, redisUrl: params.redisUrl, tokens, withReads: params.withReads, keyPrefix }) }),
-    log: createLogger({ level: 'error', pretty: false, destination: silent }),
+    log: createLogger({ level: process.env.BENCH_LOG ?? 'error', pretty: false, destination: process.env.BENCH_LOG ? process.stderr : silent }),
   });
   const client = createPublicClient({ transport: http(anvil.url) });
   const results: CallsPerBlock[] = [];
@@ -96,7 +96,7 @@ export async function benchCallsPerBlock(params: {
     await warden.start();
     const mine = async (count: number) => {
       for (let index = 0; index < count; index++) await client.request({ method: 'anvil_mine' as never, params: ['0x1'] as never });
-      await waitForCheckpoint(redis, keyPrefix, Number(await client.getBlockNumber()));
+      await waitForCheckpoint(redis, keyPrefix, Number(await client.getBlockNumber({ cacheTime: 0 })));
     };
     await mine(2); // warm-up: the one-time Multicall3 probe and the first reads
     proxy.reset();
@@ -113,7 +113,7 @@ export async function benchCallsPerBlock(params: {
         });
         await client.sendRawTransaction({ serializedTransaction }); // automine: one block per tx
       }
-      await waitForCheckpoint(redis, keyPrefix, Number(await client.getBlockNumber()));
+      await waitForCheckpoint(redis, keyPrefix, Number(await client.getBlockNumber({ cacheTime: 0 })));
       results.push({ scenario: `${params.label}, active blocks`, contracts: params.contracts, blocks: params.activeBlocks, perBlock: proxy.total() / params.activeBlocks, byMethod: perBlock(proxy.counts(), params.activeBlocks) });
     }
   } finally {

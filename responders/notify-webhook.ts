@@ -9,25 +9,15 @@
  * const result = await sendWebhook({ webhook, payload: { event: 'incident.contained', incident, text } });
  * if (!result.ok) record('notification-failed', { webhook: webhook.id, error: result.error });
  */
-import type { Address, Hex } from 'viem';
-import type { Severity } from '../detectors/types.js';
+import type { Anomaly, Severity } from '../detectors/types.js';
 import type { WebhookConfig } from '../src/config/schema.js';
 import type { IncidentStatus } from '../src/incidents/types.js';
 
 export interface WebhookPayload {
   event: string;
   incident: { id: string; status: IncidentStatus; severity: Severity; protocol: string; chainId: number };
-  anomaly?: {
-    id: string;
-    detectorId: string;
-    severity: Severity;
-    chainId: number;
-    blockNumber: number;
-    blockHash: Hex;
-    txHashes: Hex[];
-    summary: string;
-    addresses: Address[];
-  };
+  /** The anomaly without its evidence and timing (receivers get the facts a person needs). */
+  anomaly?: Pick<Anomaly, 'id' | 'detectorId' | 'severity' | 'chainId' | 'blockNumber' | 'blockHash' | 'txHashes' | 'summary' | 'addresses'>;
   /** One line for people (chat apps show it as is). */
   text: string;
 }

@@ -59,11 +59,18 @@ export interface GuardianPauser {
    */
   observeHead(head: { number: number; baseFeePerGas?: bigint }): void;
   /**
+   * Starts the reads a pause of `targetId` decides on (check, nonce, fees) right at detection, so they
+   * overlap with opening the incident; the next pause() of that target uses them if still fresh.
+   */
+  prefetch(targetId: string): void;
+  /**
    * Resolves with the outcome (failures included, already recorded as `containment-failed`).
    * @throws PauseTransientError or an RPC/Redis error when a retry can help (the job is retried).
    */
   pause(params: PauseParameters): Promise<PauseOutcome>;
 }
+
+type PauseReads = [contained: boolean, pendingNonce: number, head: { fees: Fees; blockNumber: number }];
 
 export interface CreateGuardianPauserParameters {
   chain: ChainConfig;
@@ -100,6 +107,24 @@ export function createGuardianPauser(params: CreateGuardianPauserParameters): Gu
   );
   const lockWaitMs = params.lockWaitMs ?? 30_000;
   const inFlight = new Map<string, Promise<PauseOutcome>>();
+  const prefetched = new Map<string, { reads: Promise<PauseReads>; at: number }>();
+
+  /** The three reads a pause decides on: is it contained, the guardian's pending nonce, and the fees. */
+  function readState(target: ResolvedPauseTarget): Promise<PauseReads> {
+    return Promise.all([
+      readContained(target),
+      client.getTransactionCount({ address: account.address, blockTag: 'pending' }),
+      currentFees(),
+    ]);
+  }
+
+  /** Prefetched reads younger than a quarter block are as good as fresh ones; older ones are dropped. */
+  function takePrefetched(targetId: string): Promise<PauseReads> | undefined {
+    const entry = prefetched.get(targetId);
+    prefetched.delete(targetId);
+    if (!entry || Date.now() - entry.at > Math.max(250, chain.blockTime * 250)) return undefined;
+    return entry.reads;
+  }
 
   async function readContained(target: ResolvedPauseTarget, blockNumber?: bigint): Promise<boolean> {
     const { data } = await client.call({ to: target.address, data: target.check.calldata, blockNumber });
@@ -256,6 +281,13 @@ export function createGuardianPauser(params: CreateGuardianPauserParameters): Gu
     guardianAddress: account.address,
     targetIds: [...targets.keys()],
     warmedUp: () => warmedUp.then(() => undefined),
+    prefetch(targetId) {
+      const target = targets.get(targetId);
+      if (!target || inFlight.size > 0) return;
+      const reads = readState(target);
+      reads.catch(() => {}); // a failed prefetch is read again by pause()
+      prefetched.set(targetId, { reads, at: Date.now() });
+    },
     observeHead(head) {
       if (head.baseFeePerGas === undefined) return;
       if (!newestHead || head.number >= newestHead.number) newestHead = { number: head.number, baseFee: head.baseFeePerGas, seenAt: Date.now() };
@@ -283,12 +315,9 @@ export function createGuardianPauser(params: CreateGuardianPauserParameters): Gu
     const deadline = Date.now() + lockWaitMs;
     for (let lost = 0; lost < 3; ) {
       const acquiring = ctx.store.acquire();
-      const [contained, pendingNonce, head, lock] = await Promise.all([
-        readContained(target),
-        client.getTransactionCount({ address: account.address, blockTag: 'pending' }),
-        currentFees(),
-        acquiring,
-      ]).catch(async (error: unknown) => {
+      // The first round may use reads started at detection (prefetch); later rounds read afresh.
+      const reads = (lost === 0 && takePrefetched(target.id)) || readState(target);
+      const [[contained, pendingNonce, head], lock] = await Promise.all([reads, acquiring]).catch(async (error: unknown) => {
         // Do not leave the lock to its TTL: the retried job would wait for it.
         const taken = await acquiring.catch(() => undefined);
         if (taken?.acquired) await ctx.store.release(taken.token).catch(() => {});

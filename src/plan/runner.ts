@@ -45,11 +45,17 @@ export function createPlanRunner(params: CreatePlanRunnerParameters): PlanRunner
   const { config, contracts, incidents, pausers } = params;
   const notifyWaitMs = params.notifyWaitMs ?? 3_000;
 
+  function pauserFor(targetId: string): GuardianPauser | undefined {
+    const target = config.responders.pauses.find((pause) => pause.id === targetId);
+    const chainId = (target && contracts.get(target.contract)?.chainId) ?? undefined;
+    return chainId === undefined ? undefined : pausers.get(chainId);
+  }
+
   function runPause(targetId: string, incidentId: string, log: Logger): Promise<PauseOutcome> {
     const record = (entry: TimelineEntry, options?: { onceKey?: string }) => incidents.append({ incidentId, entry, onceKey: options?.onceKey });
     const target = config.responders.pauses.find((pause) => pause.id === targetId);
     const chainId = (target && contracts.get(target.contract)?.chainId) ?? undefined;
-    const pauser = chainId === undefined ? undefined : pausers.get(chainId);
+    const pauser = pauserFor(targetId);
     if (!pauser) {
       const reason = !target
         ? `the plan names pause "${targetId}", which responders.pauses does not define`
@@ -83,6 +89,8 @@ export function createPlanRunner(params: CreatePlanRunnerParameters): PlanRunner
         baseLog.info({ detector: anomaly.detectorId, severity: anomaly.severity }, 'no plan rule matches this anomaly; nothing to do');
         return;
       }
+      // Start the pauses' reads now, so they overlap with opening the incident.
+      for (const action of actions) if (action.kind === 'pause') pauserFor(action.targetId)?.prefetch(action.targetId);
       const subject = anomalySubject({ config, contracts, anomaly });
       const joined = await incidents.openOrJoin({ anomaly, ...subject, windowSeconds: config.plan.incidentWindow });
       const incidentId = joined.incident.id;
