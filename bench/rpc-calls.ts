@@ -62,6 +62,7 @@ function benchConfig(params: { proxy: CountingProxy; redisUrl: string; tokens: A
     contracts,
     detectors,
     redis: { url: params.redisUrl, keyPrefix: params.keyPrefix },
+    http: { listen: '127.0.0.1:0' },
     plan: { rules: [{ match: { minSeverity: 'critical' }, steps: ['record'] }] },
   });
 }

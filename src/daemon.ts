@@ -16,6 +16,7 @@ import { createCheckpointStore } from './chain/checkpoint.js';
 import { createChainClients } from './chain/clients.js';
 import { createChainFollower } from './chain/follower.js';
 import type { LoadedConfig } from './config/load.js';
+import { startHealthServer, type HealthServer } from './http/health.js';
 import { createIncidentStore, type IncidentStore } from './incidents/store.js';
 import { registerSecret, type Logger } from './log.js';
 import { createActOnHead } from './plan/act-on-head.js';
@@ -35,6 +36,8 @@ export interface Warden {
   start(): Promise<void>;
   /** Stops following, finishes the response in flight, closes connections. Safe to call twice. */
   stop(): Promise<void>;
+  /** Where the health endpoint listens (after start), e.g. `127.0.0.1:9464`. */
+  healthAddress(): string | undefined;
   incidents: IncidentStore;
   redis: Redis;
   guardianAddress?: Address;
@@ -142,7 +145,23 @@ export function createWarden(params: CreateWardenParameters): Warden {
   );
 
   let stopped = false;
+  let health: HealthServer | undefined;
+
+  /**
+   * Followers with a WebSocket url start on HTTP polling and switch once subscribed. Give the socket
+   * a moment so "following" means heads arrive as pushed, not a poll interval late; polling still
+   * covers a socket that does not come up.
+   */
+  async function waitForSockets(timeoutMs = 3_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const wanting = () => followers.filter((follower, index) => chainParts[index]!.chain.rpc.ws.length > 0 && follower.headMode() !== 'ws');
+    while (wanting().length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    for (const follower of wanting()) {
+      log.warn({ chain: chainParts[followers.indexOf(follower)]!.chain.name }, 'WebSocket not subscribed yet: polling over HTTP meanwhile');
+    }
+  }
   return {
+    healthAddress: () => health?.address,
     incidents,
     redis,
     guardianAddress: account?.address,
@@ -160,12 +179,18 @@ export function createWarden(params: CreateWardenParameters): Warden {
         handle: (anomaly) => actOnHead.handleJob(anomaly),
       });
       await Promise.all(followers.map((follower) => follower.start()));
-      log.info({ chains: config.chains.map((chain) => chain.name), detectors: detectors.length, guardian: account?.address }, 'warden is following');
+      await waitForSockets();
+      health = await startHealthServer({
+        listen: config.http.listen,
+        chains: () => chainParts.map((part, index) => ({ name: part.chain.name, id: part.chain.id, tip: followers[index]!.tip(), headMode: followers[index]!.headMode() })),
+      });
+      log.info({ chains: config.chains.map((chain) => chain.name), detectors: detectors.length, guardian: account?.address, health: health.address }, 'warden is following');
     },
     async stop() {
       if (stopped) return;
       stopped = true;
       await Promise.all(followers.map((follower) => follower.stop()));
+      await health?.close();
       await worker?.close();
       await queue.close();
       await Promise.all(chainParts.map((part) => part.clients.close()));

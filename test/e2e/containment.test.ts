@@ -54,6 +54,17 @@ describe('containment through the queue', () => {
     });
     afterAll(async () => world?.stop());
 
+    it('serves /healthz with where the follower stands', async () => {
+      const response = await fetch(`http://${world.warden.healthAddress()}/healthz`);
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as { status: string; chains: { name: string; tip?: { number: number }; headMode: string }[] };
+      expect(body.status).toBe('ok');
+      expect(body.chains).toHaveLength(1);
+      expect(body.chains[0]).toMatchObject({ name: 'anvil', headMode: 'ws' });
+      expect(body.chains[0]!.tip?.number).toBeGreaterThanOrEqual(2);
+      expect((await fetch(`http://${world.warden.healthAddress()}/nope`)).status).toBe(404);
+    });
+
     it('turns duplicate and concurrent anomalies into one pause tx and one incident', async () => {
       const first = fakeAnomaly(world, 'a');
       const second = fakeAnomaly(world, 'b');
