@@ -11,6 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { privateKeyToAccount, type LocalAccount } from 'viem/accounts';
 import type { GuardianConfig } from '../src/config/schema.js';
+import { registerSecret } from '../src/log.js';
 
 export class GuardianKeyError extends Error {
   override name = 'GuardianKeyError';
@@ -50,6 +51,8 @@ export function loadGuardianAccount(params: LoadGuardianAccountParameters): Loca
       `guardian key in ${source} is not a private key: expected 64 hex characters, with or without 0x (got ${hex.length} characters)`,
     );
   }
+  // From here on every log line is scrubbed of the key, however it got there (DESIGN invariant 5).
+  registerSecret(`0x${hex}`);
   try {
     return privateKeyToAccount(`0x${hex}`);
   } catch {

@@ -18,7 +18,7 @@ import { createChainFollower } from './chain/follower.js';
 import type { LoadedConfig } from './config/load.js';
 import { startHealthServer, type HealthServer } from './http/health.js';
 import { createIncidentStore, type IncidentStore } from './incidents/store.js';
-import { registerSecret, type Logger } from './log.js';
+import { registerSecret, registerUrlSecrets, type Logger } from './log.js';
 import { createActOnHead } from './plan/act-on-head.js';
 import { createPlanRunner } from './plan/runner.js';
 import { createAnomalyQueue, createAnomalyWorker } from './queue/anomaly-queue.js';
@@ -84,8 +84,10 @@ export function createWarden(params: CreateWardenParameters): Warden {
   const incidents = createIncidentStore({ redis, keyPrefix });
 
   const account = config.responders.guardian ? loadGuardianAccount({ guardian: config.responders.guardian, env }) : undefined;
-  if (config.responders.guardian?.privateKeyEnv) registerSecret(env[config.responders.guardian.privateKeyEnv]?.trim());
+  // The guardian key registers itself when loaded; urls may carry API keys, tokens or passwords.
   for (const hook of config.responders.webhooks) registerSecret(hook.url);
+  for (const chain of config.chains) for (const url of [...chain.rpc.http, ...chain.rpc.ws]) registerUrlSecrets(url);
+  registerUrlSecrets(config.redis.url);
 
   const detectors = createDetectors({ config, contracts, guardianAddresses: account ? [account.address] : [], log });
   const pauseTargets = resolvePauseTargets(config, contracts);
@@ -190,6 +192,8 @@ export function createWarden(params: CreateWardenParameters): Warden {
       if (stopped) return;
       stopped = true;
       await Promise.all(followers.map((follower) => follower.stop()));
+      // Finish the responses in flight (pauses started at detection) before closing connections.
+      await actOnHead.drain();
       await health?.close();
       await worker?.close();
       await queue.close();

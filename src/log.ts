@@ -28,26 +28,45 @@ const redactPaths = [
   'headers.authorization',
 ];
 
-const secrets = new Set<string>();
+/** Registered secrets, each as a case-insensitive pattern (hex keys appear in any case). */
+const secrets = new Map<string, RegExp>();
+let patterns: RegExp[] = [];
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
 
 /** Registers a value that must never appear in any log line (keys, tokens, secret-bearing urls). */
 export function registerSecret(value: string | undefined): void {
   if (!value || value.length < 8) return;
-  secrets.add(value);
-  if (/^0x[0-9a-fA-F]+$/.test(value)) secrets.add(value.slice(2));
+  const variants = /^0x[0-9a-fA-F]+$/.test(value) ? [value, value.slice(2)] : [value];
+  for (const variant of variants) secrets.set(variant.toLowerCase(), new RegExp(escapeRegExp(variant), 'gi'));
+  // Longest first, so a url is replaced whole before its key part.
+  patterns = [...secrets].sort((a, b) => b[0].length - a[0].length).map(([, pattern]) => pattern);
 }
 
 /** Replaces every registered secret in `text` with [REDACTED]. */
 export function scrubSecrets(text: string): string {
   let out = text;
-  for (const secret of secrets) {
-    if (out.includes(secret)) out = out.split(secret).join('[REDACTED]');
-    const lower = secret.toLowerCase();
-    if (lower !== secret && out.toLowerCase().includes(lower)) {
-      out = out.replace(new RegExp(lower.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi'), '[REDACTED]');
-    }
-  }
+  for (const pattern of patterns) out = out.replace(pattern, '[REDACTED]');
   return out;
+}
+
+/**
+ * Registers the parts of a url that may carry credentials: the whole url, its password, and every
+ * path segment or query value long enough to be an API key (`/v2/<key>`, `?apikey=<key>`).
+ */
+export function registerUrlSecrets(url: string): void {
+  try {
+    const parsed = new URL(url);
+    const parts = [parsed.password, ...parsed.pathname.split('/'), ...[...parsed.searchParams.values()]];
+    const credentialBearing = parts.filter((part) => part.length >= 12);
+    if (parsed.password || credentialBearing.length > 0) registerSecret(url);
+    for (const part of credentialBearing) registerSecret(part);
+    if (parsed.password) registerSecret(decodeURIComponent(parsed.password));
+  } catch {
+    // not a url: nothing to register
+  }
 }
 
 /**

@@ -52,4 +52,17 @@ describe('act on the head', () => {
     await new Promise((resolve) => setTimeout(resolve, 40));
     expect(actOnHead.pending()).toBe(0);
   });
+
+  it('drains: shutdown waits for local runs in flight, claimed or not', async () => {
+    const runner = countingRunner();
+    const actOnHead = createActOnHead({ runner });
+    let settled = false;
+    actOnHead.start(anomaly('an_5'));
+    void actOnHead.handleJob(anomaly('an_5')).then(() => (settled = true));
+    actOnHead.start(anomaly('an_6'));
+    await actOnHead.drain();
+    await Promise.resolve();
+    expect(settled).toBe(true);
+    expect(runner.runs).toEqual(['an_5', 'an_6']);
+  });
 });

@@ -18,6 +18,8 @@ export interface ActOnHead {
   handleJob(anomaly: Anomaly): Promise<void>;
   /** Runs started locally and not yet claimed by a job. */
   pending(): number;
+  /** Waits for every local run still in flight (graceful shutdown: finish the response in flight). */
+  drain(): Promise<void>;
 }
 
 export function createActOnHead(params: {
@@ -26,6 +28,8 @@ export function createActOnHead(params: {
   rememberMs?: number;
 }): ActOnHead {
   const inflight = new Map<string, Promise<void>>();
+  /** Every run not yet settled, claimed or not: shutdown waits for these. */
+  const running = new Set<Promise<void>>();
   const rememberMs = params.rememberMs ?? 10 * 60_000;
   return {
     start(anomaly) {
@@ -33,6 +37,8 @@ export function createActOnHead(params: {
       const run = params.runner.handle(anomaly);
       run.catch(() => {}); // the job that claims it sees the error (and BullMQ retries)
       inflight.set(anomaly.id, run);
+      running.add(run);
+      void run.finally(() => running.delete(run)).catch(() => {});
       // If another replica's worker took the job, nobody claims this run: forget it after a while.
       setTimeout(() => {
         if (inflight.get(anomaly.id) === run) inflight.delete(anomaly.id);
@@ -45,5 +51,8 @@ export function createActOnHead(params: {
       return local;
     },
     pending: () => inflight.size,
+    async drain() {
+      await Promise.allSettled([...running]);
+    },
   };
 }
