@@ -124,8 +124,13 @@ describe('containment through the queue', () => {
       const failure = incident.timeline.find((entry) => entry.type === 'containment-failed');
       expect(String(failure?.data.reason)).toMatch(/role|AccessControlUnauthorizedAccount/i);
       expect(await world.paused()).toBe(false);
-      // At most the one reverted attempt: no second pause tx.
-      expect(await world.guardianNonce()).toBeLessThanOrEqual(1);
+      // Exactly the one reverted attempt, and no second one later: a revert is not retried blindly.
+      expect(incident.timeline.filter((entry) => entry.type === 'tx-broadcast')).toHaveLength(1);
+      expect(await world.guardianNonce()).toBe(1);
+      await world.client.request({ method: 'anvil_mine' as never, params: ['0x2'] as never });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(await world.guardianNonce()).toBe(1);
+      expect((await world.warden.incidents.get(incident.id))!.status).toBe('containment-failed');
     });
   });
 });

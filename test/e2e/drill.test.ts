@@ -81,5 +81,7 @@ describe('drill: vault drain on 1 s blocks', () => {
     for (const text of [logs, redisDump]) {
       expect(text.toLowerCase()).not.toContain(bare.toLowerCase());
     }
+    // The log scrubber is the second line of defence: nothing even tried to log a secret.
+    expect(logs).not.toContain('[REDACTED]');
   });
 });
