@@ -1,9 +1,7 @@
 /** `warden incidents list|show`: read incident records from Redis (a table for people, --json for tools). */
-import type { Command } from 'commander';
-import { loadConfig } from '../config/load.js';
-import { connectRedis } from '../daemon.js';
-import { createIncidentStore } from '../incidents/store.js';
-import { formatIncident, formatIncidentTable } from './format-incidents.js';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { incidentStatuses, type IncidentStatus } from '../incidents/types.js';
+import { CliError } from './errors.js';
 
 interface StoreOptions {
   config?: string;
@@ -13,7 +11,12 @@ interface StoreOptions {
 }
 
 /** Redis url and key prefix from --redis/--key-prefix, else from --config, else REDIS_URL / defaults. */
-async function storeFromOptions(options: StoreOptions) {
+async function openStore(options: StoreOptions) {
+  const [{ loadConfig }, { connectRedis, RedisUnavailableError }, { createIncidentStore }] = await Promise.all([
+    import('../config/load.js'),
+    import('../daemon.js'),
+    import('../incidents/store.js'),
+  ]);
   let url = options.redis ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   let keyPrefix = options.keyPrefix ?? 'warden';
   if (options.config) {
@@ -21,15 +24,25 @@ async function storeFromOptions(options: StoreOptions) {
     url = options.redis ?? config.redis.url;
     keyPrefix = options.keyPrefix ?? config.redis.keyPrefix;
   }
-  const redis = await connectRedis(url);
-  return { redis, store: createIncidentStore({ redis, keyPrefix }) };
+  try {
+    const redis = await connectRedis(url);
+    return { redis, keyPrefix, store: createIncidentStore({ redis, keyPrefix }) };
+  } catch (error) {
+    if (!(error instanceof RedisUnavailableError)) throw error;
+    throw new CliError(`${error.message} Or point this command at yours with --redis URL or --config FILE.`);
+  }
+}
+
+function positiveInteger(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError(`expected a positive whole number, got "${value}".`);
+  return Number(value);
 }
 
 function addStoreOptions(command: Command): Command {
   return command
     .option('-c, --config <file>', 'take the Redis url and key prefix from this config')
     .option('--redis <url>', 'Redis url (default: $REDIS_URL or redis://127.0.0.1:6379)')
-    .option('--key-prefix <prefix>', 'key prefix (default: warden)')
+    .option('--key-prefix <prefix>', 'key prefix (default: warden; drills use warden-drill)')
     .option('--json', 'print JSON for tools instead of a table');
 }
 
@@ -37,12 +50,13 @@ export function registerIncidentsCommand(program: Command): void {
   const incidents = program.command('incidents').description('Read incident records.');
 
   addStoreOptions(incidents.command('list').description('List incidents, newest first.'))
-    .option('--limit <n>', 'at most this many', (value) => Number.parseInt(value, 10), 50)
-    .option('--status <status>', 'only incidents with this status (open, contained, containment-failed, resolved)')
-    .action(async (options: StoreOptions & { limit: number; status?: string }) => {
-      const { redis, store } = await storeFromOptions(options);
+    .option('--limit <n>', 'at most this many', positiveInteger, 50)
+    .addOption(new Option('--status <status>', 'only incidents with this status').choices(incidentStatuses))
+    .action(async (options: StoreOptions & { limit: number; status?: IncidentStatus }) => {
+      const { redis, store } = await openStore(options);
       try {
-        const list = await store.list({ limit: options.limit, status: options.status as never });
+        const list = await store.list({ limit: options.limit, status: options.status });
+        const { formatIncidentTable } = await import('./format-incidents.js');
         process.stdout.write(options.json ? `${JSON.stringify(list, null, 2)}\n` : `${formatIncidentTable(list)}\n`);
       } finally {
         redis.disconnect();
@@ -51,14 +65,15 @@ export function registerIncidentsCommand(program: Command): void {
 
   addStoreOptions(incidents.command('show').description('Show one incident with its timeline.').argument('<id>', 'incident id (inc_...)'))
     .action(async (id: string, options: StoreOptions) => {
-      const { redis, store } = await storeFromOptions(options);
+      const { redis, store, keyPrefix } = await openStore(options);
       try {
         const incident = await store.get(id);
         if (!incident) {
-          process.stderr.write(`warden: no incident ${id} (list them with \`warden incidents list\`)\n`);
-          process.exitCode = 1;
-          return;
+          throw new CliError(
+            `no incident ${id} under key prefix "${keyPrefix}": list them with \`warden incidents list\` (a drill's: add --config config/drill.yaml)`,
+          );
         }
+        const { formatIncident } = await import('./format-incidents.js');
         process.stdout.write(options.json ? `${JSON.stringify(incident, null, 2)}\n` : `${formatIncident(incident)}\n`);
       } finally {
         redis.disconnect();

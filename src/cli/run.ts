@@ -1,8 +1,5 @@
 /** `warden run`: the long-running daemon. */
 import type { Command } from 'commander';
-import { loadConfig } from '../config/load.js';
-import { createWarden } from '../daemon.js';
-import { createLogger } from '../log.js';
 import { onShutdownSignals } from './signals.js';
 
 export function registerRunCommand(program: Command): void {
@@ -10,17 +7,22 @@ export function registerRunCommand(program: Command): void {
     .command('run')
     .description('Follow the configured chains, detect anomalies and carry out the plan until stopped (SIGINT/SIGTERM).')
     .requiredOption('-c, --config <file>', 'config file (YAML)')
-    .option('--pretty', 'human-readable logs (default when stdout is a terminal)')
+    .option('--pretty', 'human-readable logs (default when stdout is a terminal; JSON lines otherwise)')
     .action(async (options: { config: string; pretty?: boolean }) => {
+      const [{ loadConfig }, { connectRedis, createWarden }, { createLogger }] = await Promise.all([
+        import('../config/load.js'),
+        import('../daemon.js'),
+        import('../log.js'),
+      ]);
       const loaded = await loadConfig({ path: options.config });
       const log = createLogger({ level: loaded.config.log.level, pretty: options.pretty });
+      // Fail fast with one clear line when Redis is down, before the daemon opens connections that retry.
+      (await connectRedis(loaded.config.redis.url)).disconnect();
       const warden = createWarden({ loaded, log });
+      // Before start(): a signal while start() waits for an endpoint must still stop cleanly.
+      onShutdownSignals(log, () => warden.stop());
       await warden.start();
-      await new Promise<void>((resolve) => {
-        onShutdownSignals(log, async () => {
-          await warden.stop();
-          resolve();
-        });
-      });
+      // Follows until a signal: the handler stops warden and exits the process.
+      await new Promise<never>(() => {});
     });
 }

@@ -1,6 +1,6 @@
 /**
- * Graceful shutdown: the first SIGINT/SIGTERM stops following and lets the response in flight finish;
- * a second signal exits at once.
+ * Graceful shutdown: the first SIGINT/SIGTERM stops following and lets the response in flight finish,
+ * then exits 0 (1 if stopping failed); a second signal exits at once with 130.
  */
 import type { Logger } from '../log.js';
 
@@ -14,7 +14,7 @@ export function onShutdownSignals(log: Logger, shutdown: () => Promise<void>): v
     stopping = true;
     log.info({ signal }, 'shutting down: finishing the response in flight (send the signal again to exit now)');
     shutdown().then(
-      () => process.exit(process.exitCode ?? 0),
+      () => process.exit(0),
       (error: unknown) => {
         log.error({ err: error }, 'error during shutdown');
         process.exit(1);
