@@ -8,7 +8,9 @@
  * - a block is checkpointed only after `onBlock` resolved; a throwing `onBlock` is retried with
  *   backoff, never skipped;
  * - a head whose parent is not our tip is a reorg: `onReorg` names exactly the processed blocks
- *   dropped (within the last `finalityDepth`), before the new branch is processed;
+ *   dropped (within the last `finalityDepth`), before the new branch is processed (reorg-walk.ts);
+ * - a head that went stale while queued (reorged out before we got to it) is dropped or
+ *   re-derived from the current head — never walked along its dead branch, never retried forever;
  * - heads are handled one at a time, never concurrently.
  */
 import type { Hex, PublicClient } from 'viem';
@@ -18,8 +20,10 @@ import type { ChainConfig } from '../config/schema.js';
 import type { ChainClients } from './clients.js';
 import type { BlockRef, CheckpointStore } from './checkpoint.js';
 import { processRunId } from '../run-id.js';
-import { createHeadSource, toHeader } from './heads.js';
-import { findAncestorAfterRestart } from './restart.js';
+import { createBlockFetcher, isBlockNotFound } from './block-fetcher.js';
+import { createHeadSource } from './heads.js';
+import { BlockReorgedError, walkBack } from './reorg-walk.js';
+import { resumeFrom } from './restart.js';
 import { backoffMs, errorMessage, sleep, StoppedError } from './retry.js';
 
 export interface FollowedBlock {
@@ -60,10 +64,6 @@ export interface ChainFollower {
   /** Where heads come from right now: 'ws' (newHeads) or 'poll' (HTTP). */
   headMode(): 'ws' | 'poll';
 }
-
-
-/** A block failed and is no longer canonical: re-derive the work from the current head. */
-class BlockReorgedError extends Error {}
 
 export function createChainFollower(params: ChainFollowerParams): ChainFollower {
   const { chain, clients, checkpoint, onBlock, onReorg } = params;
@@ -114,18 +114,12 @@ export function createChainFollower(params: ChainFollowerParams): ChainFollower 
     }
   }
 
-  const fetchByNumber = async (number: number): Promise<FollowedBlock> => ({
-    header: toHeader(await client.getBlock({ blockNumber: BigInt(number) })),
-    observedAt: observe(),
-  });
-  const fetchByHash = async (hash: Hex): Promise<FollowedBlock> => ({
-    header: toHeader(await client.getBlock({ blockHash: hash })),
-    observedAt: observe(),
-  });
+  const fetcher = createBlockFetcher({ client, observe });
 
+  /** False when the node has another block at that height, or none (the chain got shorter). */
   async function isCanonical(header: BlockHeader): Promise<boolean> {
     try {
-      return (await client.getBlock({ blockNumber: BigInt(header.number) })).hash === header.hash;
+      return (await fetcher.canonicalHashAt(header.number)) === header.hash;
     } catch {
       return true; // cannot tell: keep retrying the block rather than skip it
     }
@@ -157,33 +151,20 @@ export function createChainFollower(params: ChainFollowerParams): ChainFollower 
     if (!current || block.header.parentHash === current.hash) return processBlock(block);
 
     // Reorg: walk back by hash until the parent is a block we hold.
-    const branch: FollowedBlock[] = [block];
-    let cursor = block.header;
-    let ancestorIndex = indexOf(cursor.parentHash);
-    let ancestor: BlockRef | undefined;
-    while (ancestorIndex < 0) {
-      if (branch.length > depth || cursor.number - 1 < recent[0]!.number) {
-        ancestor = { number: cursor.number - 1, hash: cursor.parentHash };
-        log.error({ block: block.header.number, ancestor }, `reorg deeper than finalityDepth (${depth}); treating every retained block as dropped`);
-        break;
-      }
-      const parent = await fetchByHash(cursor.parentHash);
-      branch.unshift(parent);
-      cursor = parent.header;
-      ancestorIndex = indexOf(cursor.parentHash);
+    const walk = await walkBack({ block, recent, depth, fetcher });
+    if (walk.tooDeep) {
+      log.error({ block: block.header.number, ancestor: walk.commonAncestor }, `reorg deeper than finalityDepth (${depth}); treating every retained block as dropped`);
     }
-    ancestor ??= { number: recent[ancestorIndex]!.number, hash: recent[ancestorIndex]!.hash };
-    const dropped = recent.slice(ancestorIndex + 1).map((b) => b.hash);
     // The walk can end at our tip (a gap found by hash, not a reorg): then nothing was dropped.
-    if (dropped.length > 0) await applyReorg(dropped, ancestor, ancestorIndex);
-    for (const b of branch) await processBlock(b);
+    if (walk.droppedHashes.length > 0) await applyReorg(walk.droppedHashes, walk.commonAncestor, walk.keep);
+    for (const b of walk.branch) await processBlock(b);
   }
 
-  async function applyReorg(droppedHashes: Hex[], commonAncestor: BlockRef, keepThroughIndex: number) {
+  async function applyReorg(droppedHashes: Hex[], commonAncestor: BlockRef, keep: number) {
     const event: ReorgEvent = { chainId: chain.id, droppedHashes, commonAncestor };
     log.warn({ block: commonAncestor.number, dropped: droppedHashes.length, droppedHashes }, 'reorg: dropping blocks after the common ancestor');
     await untilDone('onReorg', () => onReorg(event), { block: commonAncestor.number });
-    recent = recent.slice(0, keepThroughIndex + 1);
+    recent = recent.slice(0, keep);
     // So a restart right now resumes from the ancestor instead of a dropped block.
     await untilDone('checkpoint', () => checkpoint.set(commonAncestor), { block: commonAncestor.number });
   }
@@ -191,11 +172,28 @@ export function createChainFollower(params: ChainFollowerParams): ChainFollower 
   /** Brings the local chain up to `head`: fills gaps by number (each linked by parentHash), handles reorgs. */
   async function advanceTo(head: FollowedBlock): Promise<void> {
     if (indexOf(head.header.hash) >= 0) return;
+    const current = tip();
+    // Not above our tip and not ours: a head queued before a reorg we already followed, or the
+    // new branch of a reorg that did not lengthen the chain. The node's block at that height tells.
+    if (current && head.header.number <= current.number && (await fetcher.canonicalHashAt(head.header.number)) !== head.header.hash) {
+      log.debug({ block: head.header.number, hash: head.header.hash }, 'ignoring a stale head (no longer canonical)');
+      return;
+    }
     for (let current = tip(); current && head.header.number > current.number + 1; current = tip()) {
-      await connect(await fetchByNumber(current.number + 1));
+      await connect(await fetchGapBlock(current.number + 1));
       if (stopped) throw new StoppedError();
     }
     await connect(head);
+  }
+
+  /** A missing block by number: none there means the chain is shorter than the head said (reorged). */
+  async function fetchGapBlock(number: number): Promise<FollowedBlock> {
+    try {
+      return await fetcher.byNumber(number);
+    } catch (error) {
+      if (isBlockNotFound(error)) throw new BlockReorgedError(`no block ${number}: the chain is shorter than the head`);
+      throw error;
+    }
   }
 
   /** advanceTo, retried; a block reorged out mid-processing restarts from the current head. */
@@ -206,45 +204,15 @@ export function createChainFollower(params: ChainFollowerParams): ChainFollower 
       } catch (error) {
         if (!(error instanceof BlockReorgedError)) throw error;
         log.warn({ block: head.header.number, err: error.message }, 'block reorged out while processing; re-reading the head');
-        head = await untilDone('reading head', async () => ({ header: toHeader(await client.getBlock({ blockTag: 'latest' })), observedAt: observe() }));
+        head = await untilDone('reading head', fetcher.latest);
       }
     }
   }
 
   /** Sets the local chain's base from the checkpoint (or the head), handling a reorg and a long absence. */
   async function reconcile(head: FollowedBlock): Promise<void> {
-    const saved = await untilDone('reading checkpoint', () => checkpoint.get());
-    if (!saved) {
-      log.info({ block: head.header.number }, 'no checkpoint: starting at the current head');
-      return;
-    }
-    let base = await untilDone('reading checkpoint block', async () =>
-      saved.number <= head.header.number ? (await fetchByNumber(saved.number)).header : undefined,
-    );
-    if (base?.hash !== saved.hash) {
-      const found = await untilDone('finding common ancestor', () =>
-        findAncestorAfterRestart({ checkpoint, headNumber: head.header.number, depth, fetchHeader: async (n) => (await fetchByNumber(n)).header }),
-      );
-      if (!found.ancestor) {
-        log.error({ block: saved.number }, `checkpoint not canonical and no common ancestor within ${depth} blocks; resuming from the head`);
-        if (found.droppedHashes.length > 0) await untilDone('onReorg', () => onReorg({ chainId: chain.id, droppedHashes: found.droppedHashes, commonAncestor: { number: head.header.number, hash: head.header.hash } }));
-        return;
-      }
-      log.warn({ block: found.ancestor.number, droppedHashes: found.droppedHashes }, 'reorg while stopped: dropping blocks after the common ancestor');
-      await untilDone('onReorg', () => onReorg({ chainId: chain.id, droppedHashes: found.droppedHashes, commonAncestor: { number: found.ancestor!.number, hash: found.ancestor!.hash } }));
-      await untilDone('checkpoint', () => checkpoint.set(found.ancestor!));
-      base = found.ancestor;
-    }
-    const missed = head.header.number - base.number;
-    if (missed > chain.maxCatchUpBlocks) {
-      const resumeAt = head.header.number - chain.maxCatchUpBlocks;
-      log.error(
-        { block: base.number, skippedFrom: base.number + 1, skippedTo: resumeAt, maxCatchUpBlocks: chain.maxCatchUpBlocks },
-        `SKIPPING blocks ${base.number + 1}..${resumeAt}: ${missed} blocks missed, more than maxCatchUpBlocks; they are NOT checked`,
-      );
-      base = (await untilDone('reading catch-up base', () => fetchByNumber(resumeAt))).header;
-    } else if (missed > 0) log.info({ block: base.number, missed }, 'catching up from the checkpoint');
-    recent = [base];
+    const base = await resumeFrom({ head, chainId: chain.id, checkpoint, depth, maxCatchUpBlocks: chain.maxCatchUpBlocks, fetcher, onReorg, untilDone, log });
+    if (base) recent = [base];
   }
 
   async function loop(): Promise<void> {
@@ -261,7 +229,7 @@ export function createChainFollower(params: ChainFollowerParams): ChainFollower 
 
   async function run(): Promise<void> {
     heads.start(); // heads arriving during catch-up queue up behind it
-    const head = await untilDone('reading head', async () => ({ header: toHeader(await client.getBlock({ blockTag: 'latest' })), observedAt: observe() }));
+    const head = await untilDone('reading head', fetcher.latest);
     await reconcile(head);
     await handleHead(head);
   }

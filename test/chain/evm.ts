@@ -51,6 +51,11 @@ export async function reorg(client: PublicClient, depth: number, txs: unknown[] 
   await client.request({ method: 'anvil_reorg', params: [depth, txs] } as never);
 }
 
+/** Removes the newest `depth` blocks (the chain gets shorter; anvil forgets them by hash too). */
+export async function rollback(client: PublicClient, depth: number): Promise<void> {
+  await client.request({ method: 'anvil_rollback', params: [depth] } as never);
+}
+
 /** Puts Multicall3 at its canonical address (anvil does not predeploy it). Uses viem's own bytecode. */
 export async function installMulticall3(client: PublicClient): Promise<void> {
   const require = createRequire(import.meta.url);
