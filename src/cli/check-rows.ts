@@ -1,6 +1,6 @@
 /**
  * The rows of `warden check`. Offline: the config loads, detectors build, pause targets resolve and
- * the guardian key loads. Live: Redis answers, every RPC url answers with the configured chain id,
+ * the guardian key loads. Live: Redis answers, every RPC url (HTTP and WebSocket) answers with the configured chain id,
  * watched contracts have code, every pause step succeeds as an eth_call from the guardian (or the
  * target is already contained), and the guardian holds ETH for `minPauses` pauses at current fees.
  *
@@ -14,7 +14,9 @@ import {
   formatEther,
   http,
   HttpRequestError,
+  SocketClosedError,
   TimeoutError,
+  webSocket,
   WebSocketRequestError,
   type Address,
   type PublicClient,
@@ -102,7 +104,22 @@ function rpcClient(chain: ChainConfig, url: string): PublicClient {
 /** The node could not be reached or did not answer in time (as opposed to the call reverting). */
 function isTransportFailure(error: unknown): boolean {
   if (!(error instanceof BaseError)) return true;
-  return Boolean(error.walk((e) => e instanceof HttpRequestError || e instanceof TimeoutError || e instanceof WebSocketRequestError));
+  return Boolean(error.walk((e) => e instanceof HttpRequestError || e instanceof TimeoutError || e instanceof WebSocketRequestError || e instanceof SocketClosedError));
+}
+
+/** The follower takes heads from the WebSocket urls: they must serve the same chain. */
+async function wsChainIdRow(chain: ChainConfig, url: string): Promise<CheckRow> {
+  const transport = webSocket(url, { timeout: chain.rpcTimeout * 1000, retryCount: 0, reconnect: false, keepAlive: false });
+  const client = createPublicClient({ transport });
+  return attempt('chain id', `${chain.name} ${redactUrl(url)}`, async () => {
+    try {
+      const answered = await client.getChainId();
+      if (answered === chain.id) return { ok: true, detail: `${answered}` };
+      return { ok: false, detail: `the WebSocket endpoint serves chain id ${answered} but the config says ${chain.id}: fix the url or the chain's id` };
+    } finally {
+      await client.transport.getRpcClient().then((rpc) => rpc.close(), () => undefined);
+    }
+  });
 }
 
 async function chainIdRow(chain: ChainConfig, url: string): Promise<{ row: CheckRow; client?: PublicClient }> {
@@ -153,8 +170,11 @@ export async function liveRows(params: { loaded: LoadedConfig; guardian?: Addres
   });
   const chainChecks = await Promise.all(
     config.chains.map(async (chain) => {
-      const results = await Promise.all(chain.rpc.http.map((url) => chainIdRow(chain, url)));
-      return { chain, rows: results.map((result) => result.row), client: results.find((result) => result.client)?.client };
+      const [results, wsRows] = await Promise.all([
+        Promise.all(chain.rpc.http.map((url) => chainIdRow(chain, url))),
+        Promise.all(chain.rpc.ws.map((url) => wsChainIdRow(chain, url))),
+      ]);
+      return { chain, rows: [...results.map((result) => result.row), ...wsRows], client: results.find((result) => result.client)?.client };
     }),
   );
   const clients = new Map(chainChecks.map((entry) => [entry.chain.id, entry.client]));

@@ -37,7 +37,9 @@ export function describeFailure(error: unknown): string {
   const top = error as ErrorLike;
   let text = (top.shortMessage ?? top.message ?? String(error)).split('\n')[0]!.trim();
   const details = top.details?.split('\n')[0]?.trim();
-  if (details && !text.includes(details)) text = `${text.replace(/\.$/, '')}: ${details}`;
+  // viem's generic wrapper says nothing the details do not: keep just the details.
+  if (details && /^An unknown RPC error occurred/.test(text)) text = details;
+  else if (details && !text.includes(details)) text = `${text.replace(/\.$/, '')}: ${details}`;
   let code: string | undefined;
   for (let cause: unknown = error, depth = 0; cause && depth < 8; depth++) {
     const candidate = (cause as ErrorLike).code;

@@ -56,7 +56,7 @@ describe('check --live', () => {
     expect(json.code).toBe(0);
     const rows = checkRows(json.stdout);
     expect(rows.every((entry) => entry.ok)).toBe(true);
-    expect(rows.map((entry) => entry.check)).toEqual(['config', 'guardian key', 'redis', 'chain id', 'has code', 'has code', 'can pause', 'guardian funds']);
+    expect(rows.map((entry) => entry.check)).toEqual(['config', 'guardian key', 'redis', 'chain id', 'chain id', 'has code', 'has code', 'can pause', 'guardian funds']);
     expect(row(rows, 'can pause').detail).toContain(`from guardian ${guardian} succeeds`);
   });
 
@@ -67,7 +67,11 @@ describe('check --live', () => {
       runCli(['check', '-c', drillConfigPath, '--live', '--json'], { ...chain.env, DRILL_VAULT_ADDRESS: rolelessVault }),
       runCli(['check', '-c', wrongChain, '--live', '--json'], chain.env),
       runCli(['check', '-c', drillConfigPath, '--live', '--json'], { ...chain.env, DRILL_VAULT_ADDRESS: '0x0000000000000000000000000000000000001234' }),
-      runCli(['check', '-c', drillConfigPath, '--live', '--json'], { ...chain.env, DRILL_RPC_URL: `http://alice:s3cret-pass@127.0.0.1:${deadPort}/v2/SECRET-API-KEY` }),
+      runCli(['check', '-c', drillConfigPath, '--live', '--json'], {
+        ...chain.env,
+        DRILL_RPC_URL: `http://alice:s3cret-pass@127.0.0.1:${deadPort}/v2/SECRET-API-KEY`,
+        DRILL_WS_URL: `ws://127.0.0.1:${deadPort}/ws/SECRET-API-KEY`,
+      }),
     ]);
     for (const result of [noRole, chainId, noCode, secretUrl]) {
       expect(result.code, result.stdout + result.stderr).toBe(1);
@@ -89,7 +93,8 @@ describe('check --live', () => {
     expect(row(codeRows, 'can pause')).toMatchObject({ ok: false, detail: expect.stringMatching(/^no code at 0x0{36}1234: pause\(\) on vault would do nothing/) });
 
     const urlRows = checkRows(secretUrl.stdout);
-    expect(row(urlRows, 'chain id')).toMatchObject({ ok: false, subject: `anvil http://127.0.0.1:${deadPort}/…`, detail: expect.stringMatching(/HTTP request failed.*ECONNREFUSED/) });
+    expect(row(urlRows, 'chain id', /http:/)).toMatchObject({ ok: false, subject: `anvil http://127.0.0.1:${deadPort}/…`, detail: expect.stringMatching(/HTTP request failed.*ECONNREFUSED/) });
+    expect(row(urlRows, 'chain id', /ws:/)).toMatchObject({ ok: false, subject: `anvil ws://127.0.0.1:${deadPort}/…`, detail: expect.stringMatching(/ECONNREFUSED/) });
     for (const secret of ['alice', 's3cret-pass', 'SECRET-API-KEY']) expect(secretUrl.stdout + secretUrl.stderr).not.toContain(secret);
   });
 
