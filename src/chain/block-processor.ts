@@ -8,8 +8,12 @@
  *   for all watched addresses of the chain;
  * - no `eth_call` when no detector declares reads; otherwise exactly one (see state-reads.ts);
  * - a detector that throws is logged with its id and skipped for this block; the others still run;
+ * - except when its state (Redis) failed during the call — even if the detector caught that error:
+ *   then `process()` / `handleReorg()` reject with that `DetectorStateError`, so the follower retries
+ *   the block (or the reorg) instead of checkpointing past a block a detector never saw;
  * - an RPC failure throws before any detector runs, so the follower retries the block cleanly.
- *   (A block whose anomalies could not be queued is processed again: detectors must tolerate a replay.)
+ *   (A block whose anomalies could not be queued is processed again: detectors must tolerate a replay,
+ *   and `onReorg` a repeat.)
  */
 import { decodeEventLog, getAddress, toEventSelector, type Address, type Hex, type Log, type PublicClient } from 'viem';
 import type { Redis } from 'ioredis';
@@ -27,7 +31,7 @@ import {
 } from '../../detectors/types.js';
 import type { ResolvedContract } from '../config/contracts.js';
 import { bloomMayContain } from './bloom.js';
-import { createRedisDetectorState } from './detector-state.js';
+import { createRedisDetectorState, trackStateFailures } from './detector-state.js';
 import type { FollowedBlock, ReorgEvent } from './follower.js';
 import { errorMessage } from './retry.js';
 import { createStateReader, type ReadMode } from './state-reads.js';
@@ -119,8 +123,11 @@ export function createBlockProcessor(params: BlockProcessorParams): BlockProcess
 
   async function runDetector(p: PreparedDetector, ctx: BlockContext): Promise<Anomaly[]> {
     const { detector } = p;
+    const tracked = trackStateFailures(p.state);
     try {
-      const findings = await detector.onBlock(ctx, p.state);
+      const findings = await detector.onBlock(ctx, tracked.state);
+      const stateFailure = tracked.failure();
+      if (stateFailure) throw stateFailure;
       return findings.map((finding) => ({
         id: anomalyId({ chainId, detectorId: detector.id, blockHash: ctx.block.hash, key: finding.key }),
         detectorId: detector.id,
@@ -136,6 +143,8 @@ export function createBlockProcessor(params: BlockProcessorParams): BlockProcess
         observedAt: ctx.observedAt,
       }));
     } catch (error) {
+      const stateFailure = tracked.failure();
+      if (stateFailure) throw stateFailure;
       log.error({ block: ctx.block.number, detector: detector.id, err: errorMessage(error) }, 'detector threw; skipping it for this block');
       return [];
     }
@@ -189,11 +198,14 @@ export function createBlockProcessor(params: BlockProcessorParams): BlockProcess
     async handleReorg(event) {
       for (const { detector, state } of prepared) {
         if (!detector.onReorg) continue;
+        const tracked = trackStateFailures(state);
         try {
-          await detector.onReorg(event.droppedHashes, state);
+          await detector.onReorg(event.droppedHashes, tracked.state);
         } catch (error) {
-          log.error({ detector: detector.id, block: event.commonAncestor.number, err: errorMessage(error) }, 'detector onReorg threw');
+          if (!tracked.failure()) log.error({ detector: detector.id, block: event.commonAncestor.number, err: errorMessage(error) }, 'detector onReorg threw');
         }
+        const stateFailure = tracked.failure();
+        if (stateFailure) throw stateFailure; // the follower retries the whole onReorg
       }
     },
   };

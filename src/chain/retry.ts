@@ -13,7 +13,10 @@ export function backoffMs(attempt: number, baseMs = 250, maxMs = 30_000): number
   return Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 20));
 }
 
-/** Resolves after `ms`, or early (without throwing) when `signal` aborts. */
+/**
+ * Resolves after `ms`, or early (without throwing) when `signal` aborts. warden's one sleep:
+ * other modules import it from here (keep this signature stable).
+ */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
