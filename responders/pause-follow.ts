@@ -12,7 +12,8 @@ import { replacementFees, type Fees } from './pause-fees.js';
 import type { PauseRecord, PauseRecordStore } from './pause-record.js';
 import type { ResolvedPauseTarget } from './pause-targets.js';
 import { explainRevert } from './revert-reason.js';
-import { describeRpcError, isAlreadyKnown, isNonceTooLow, sleep } from './rpc-errors.js';
+import { sleep } from '../src/chain/retry.js';
+import { describeRpcError, isAlreadyKnown, isNonceTooLow } from './rpc-errors.js';
 
 export interface FollowContext {
   target: ResolvedPauseTarget;
@@ -68,9 +69,7 @@ export async function followPauseTx(ctx: FollowContext, initial: PauseRecord, op
       if (blockNumber - current.sentAtBlock >= ctx.replaceAfterBlocks) {
         if (replacements >= ctx.maxReplacements) {
           const reason = `the pause tx (nonce ${current.nonce}) was not mined after ${replacements} replacements`;
-          ctx.log.error({ nonce: current.nonce }, reason);
-          await ctx.record(ctx.entry('containment-failed', { reason, txHash: current.txHashes.at(-1) }), `containment-failed:${ctx.target.id}:${current.txHashes.at(-1)}`);
-          return { status: 'failed', targetId: ctx.target.id, reason, txHash: current.txHashes.at(-1) };
+          return recordFailure(ctx, reason, current.txHashes.at(-1));
         }
         current = await replace(ctx, current, blockNumber);
         replacements += 1;
@@ -170,7 +169,7 @@ async function settle(ctx: FollowContext, record: PauseRecord, receipt: Transact
     }
     const reason = `${ctx.target.function.name}() on ${ctx.target.contract} succeeded in block ${block} but ${checkName} does not return ${String(ctx.target.check.expect)}`;
     await ctx.store.update({ ...record, status: 'mined', minedTxHash: txHash, blockNumber: block, verified: false, reason });
-    return failed(ctx, reason, txHash, block);
+    return recordFailure(ctx, reason, txHash, block);
   }
   // A revert while the target reads as contained: another pause landed first (e.g. EnforcedPause).
   if (await ctx.readContained()) {
@@ -181,11 +180,12 @@ async function settle(ctx: FollowContext, record: PauseRecord, receipt: Transact
   }
   const reason = await explainRevert({ publicClient: ctx.client, target: ctx.target, guardian: ctx.guardian, blockNumber: receipt.blockNumber });
   await ctx.store.update({ ...record, status: 'reverted', minedTxHash: txHash, blockNumber: block, reason });
-  return failed(ctx, reason, txHash, block);
+  return recordFailure(ctx, reason, txHash, block);
 }
 
-async function failed(ctx: FollowContext, reason: string, txHash: Hex, block: number): Promise<PauseOutcome> {
-  ctx.log.error({ reason, txHash, block }, 'containment failed');
-  await ctx.record(ctx.entry('containment-failed', { reason, txHash, blockNumber: block }), `containment-failed:${ctx.target.id}:${txHash}`);
-  return { status: 'failed', targetId: ctx.target.id, reason, txHash, blockNumber: block };
+/** Logs and records `containment-failed` (once per target and tx, or reason) and returns the failed outcome. */
+export async function recordFailure(ctx: FollowContext, reason: string, txHash?: Hex, blockNumber?: number): Promise<PauseOutcome> {
+  ctx.log.error({ reason, txHash, block: blockNumber }, 'containment failed');
+  await ctx.record(ctx.entry('containment-failed', { reason, txHash, blockNumber }), `containment-failed:${ctx.target.id}:${txHash ?? reason}`);
+  return { status: 'failed', targetId: ctx.target.id, reason, txHash, blockNumber };
 }

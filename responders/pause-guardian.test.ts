@@ -226,6 +226,65 @@ describe('guardian pauser', () => {
     expect(await h.nonceOf(guardian.address)).toBe(before);
   });
 
+  it('drops the nonce hint of a rejected broadcast, so the next pause signs the nonce the node expects', async () => {
+    const s = await setup();
+    const balance = await h.client.getBalance({ address: guardian.address });
+    const nonce = await h.nonceOf(guardian.address);
+    const hintKey = `${s.keyPrefix}:guardian-nonce:31337:${guardian.address.toLowerCase()}`;
+    await h.rpc('anvil_setBalance', [guardian.address, '0x0']);
+    try {
+      const rejected = await s.pauser().pause({ targetId: 'pause-vault', incidentId: s.incidentId, record: s.record });
+      expect(rejected.status).toBe('failed');
+      expect(rejected.reason).toMatch(/^the node rejected the pause tx: .*insufficient funds/i);
+    } finally {
+      await h.rpc('anvil_setBalance', [guardian.address, `0x${balance.toString(16)}`]);
+    }
+    expect(await h.redis.get(hintKey)).toBeNull();
+    expect(await h.nonceOf(guardian.address)).toBe(nonce);
+    // The next pause (here: the retried job) within the hint's 30 s must not skip nonce `nonce`: a
+    // gapped tx is never mined, so the pause would hang.
+    const pausing = s.pauser().pause({ targetId: 'pause-vault', incidentId: s.incidentId, record: s.record });
+    const timeout = new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 5_000).unref());
+    const outcome = await Promise.race([pausing, timeout]);
+    expect(outcome).toMatchObject({ status: 'paused' });
+    if (outcome === 'hung') return;
+    expect((await h.client.getTransaction({ hash: outcome.txHash! })).nonce).toBe(nonce);
+    expect(await isPaused(s.vault)).toBe(true);
+  });
+
+  it('keeps a newer nonce hint when clearing the hint of a rejected nonce', async () => {
+    const s = await setup();
+    const target = h.targetsFor(s.vault)[0]!;
+    const store = createPauseRecordStore({ redis: h.redis, keyPrefix: s.keyPrefix, chainId: 31337, address: s.vault, selector: target.selector, guardian: guardian.address });
+    const hintKey = `${s.keyPrefix}:guardian-nonce:31337:${guardian.address.toLowerCase()}`;
+    await h.redis.set(hintKey, '8');
+    await store.forgetNonceHint(7);
+    expect(await h.redis.get(hintKey)).toBe('8');
+    await store.forgetNonceHint(8);
+    expect(await h.redis.get(hintKey)).toBeNull();
+  });
+
+  it('sends no second tx when reads prefetched before a sibling\'s verified pause say "not paused"', async () => {
+    const s = await setup();
+    // A 12 s block time keeps the prefetch fresh (a quarter block) for the whole test.
+    const slowChain = { ...h.chain, blockTime: 12 };
+    const make = () =>
+      createGuardianPauser({
+        chain: slowChain, publicClient: h.client, account: guardian, guardian: guardianConfig(), targets: h.targetsFor(s.vault),
+        redis: h.redis, keyPrefix: s.keyPrefix, log: h.log, pollIntervalMs: 25,
+      });
+    const [early, sibling] = [make(), make()];
+    const before = await h.nonceOf(guardian.address);
+    early.prefetch('pause-vault'); // detection: reads "not paused"
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const first = await sibling.pause({ targetId: 'pause-vault', incidentId: s.incidentId, record: s.record });
+    expect(first.status).toBe('paused');
+    const second = await early.pause({ targetId: 'pause-vault', incidentId: s.incidentId, record: s.record });
+    expect(second).toEqual(first);
+    expect(await h.nonceOf(guardian.address)).toBe(before + 1);
+    expect((await s.types()).filter((t) => t === 'tx-prepared')).toHaveLength(1);
+  });
+
   it('never writes the guardian key to logs or Redis', async () => {
     const key = devKeys.guardian.slice(2).toLowerCase();
     expect(h.logText().length).toBeGreaterThan(0);

@@ -9,6 +9,10 @@
  *   record and follows the same tx instead of sending another.
  * - Not mined within `replaceAfterBlocks`: replaced at the same nonce with fees bumped ≥ 12.5%.
  * - A revert is explained (e.g. missing role) and recorded as `containment-failed`; never retried blindly.
+ * - Never a second tx on stale reads: the first round may decide on reads prefetched at detection;
+ *   when the record under the lock shows a mined pause, the check is read again before sending.
+ * - What pause() throws is a PauseTransientError with one sanitized line (no RPC urls, no request
+ *   bodies): it is logged and stored by the queue.
  *
  * Latency: pause() → broadcast is three sequential round-trip stages: (check ∥ nonce ∥ latest block ∥
  * Redis lock) → (persist record ∥ record tx-prepared) → eth_sendRawTransaction. Signing is local and
@@ -20,14 +24,17 @@
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { decodeFunctionResult, keccak256, type Address, type Hex, type LocalAccount, type PublicClient } from 'viem';
+import { keccak256, type Address, type Hex, type LocalAccount, type PublicClient } from 'viem';
+import { sleep } from '../src/chain/retry.js';
 import type { ChainConfig, GuardianConfig } from '../src/config/schema.js';
 import { timelineEntry, type TimelineEntry, type TimelineEntryType } from '../src/incidents/types.js';
-import { pauseFees, type Fees } from './pause-fees.js';
-import { followPauseTx, type FollowContext } from './pause-follow.js';
-import { createPauseRecordStore, type AcquireResult, type PauseRecord, type PauseRecordStore } from './pause-record.js';
-import { checkMatches, type ResolvedPauseTarget } from './pause-targets.js';
-import { describeRpcError, isAlreadyKnown, PauseTransientError, sleep } from './rpc-errors.js';
+import type { Fees } from './pause-fees.js';
+import { followPauseTx, recordFailure, type FollowContext } from './pause-follow.js';
+import { createPauseReader } from './pause-reads.js';
+import { createPauseRecordStore, type PauseRecordStore } from './pause-record.js';
+import { sendNewPause } from './pause-send.js';
+import type { ResolvedPauseTarget } from './pause-targets.js';
+import { describeRpcError, PauseTransientError, transientPauseError } from './rpc-errors.js';
 
 export { resolvePauseTargets, type ResolvedPauseTarget } from './pause-targets.js';
 export { PauseTransientError } from './rpc-errors.js';
@@ -65,12 +72,11 @@ export interface GuardianPauser {
   prefetch(targetId: string): void;
   /**
    * Resolves with the outcome (failures included, already recorded as `containment-failed`).
-   * @throws PauseTransientError or an RPC/Redis error when a retry can help (the job is retried).
+   * @throws PauseTransientError (sanitized message) when a retry can help: RPC or Redis errors, lock
+   *   contention. The job is retried; nothing was recorded as failed.
    */
   pause(params: PauseParameters): Promise<PauseOutcome>;
 }
-
-type PauseReads = [contained: boolean, pendingNonce: number, head: { fees: Fees; blockNumber: number }];
 
 export interface CreateGuardianPauserParameters {
   chain: ChainConfig;
@@ -107,52 +113,7 @@ export function createGuardianPauser(params: CreateGuardianPauserParameters): Gu
   );
   const lockWaitMs = params.lockWaitMs ?? 30_000;
   const inFlight = new Map<string, Promise<PauseOutcome>>();
-  const prefetched = new Map<string, { reads: Promise<PauseReads>; at: number }>();
-
-  /** The three reads a pause decides on: is it contained, the guardian's pending nonce, and the fees. */
-  function readState(target: ResolvedPauseTarget): Promise<PauseReads> {
-    return Promise.all([
-      readContained(target),
-      client.getTransactionCount({ address: account.address, blockTag: 'pending' }),
-      currentFees(),
-    ]);
-  }
-
-  /** Prefetched reads younger than a quarter block are as good as fresh ones; older ones are dropped. */
-  function takePrefetched(targetId: string): Promise<PauseReads> | undefined {
-    const entry = prefetched.get(targetId);
-    prefetched.delete(targetId);
-    if (!entry || Date.now() - entry.at > Math.max(250, chain.blockTime * 250)) return undefined;
-    return entry.reads;
-  }
-
-  async function readContained(target: ResolvedPauseTarget, blockNumber?: bigint): Promise<boolean> {
-    const { data } = await client.call({ to: target.address, data: target.check.calldata, blockNumber });
-    if (!data || data === '0x') {
-      throw new PauseTransientError(`${target.check.function.name}() on ${target.contract} returned nothing (no code at ${target.address}?)`);
-    }
-    const value = decodeFunctionResult({ abi: [target.check.function], functionName: target.check.function.name, data });
-    return checkMatches(value, target.check.expect);
-  }
-
-  let newestHead: { number: number; baseFee: bigint; seenAt: number } | undefined;
-  /** A head seen within two block times is fresh enough to price a pause. */
-  const headFreshMs = Math.max(2_000, chain.blockTime * 2_000);
-
-  async function currentFees(): Promise<{ fees: Fees; blockNumber: number }> {
-    if (newestHead && Date.now() - newestHead.seenAt <= headFreshMs) {
-      return {
-        fees: pauseFees({ baseFee: newestHead.baseFee, feeMultiplier: guardian.feeMultiplier, priorityFee: guardian.priorityFee }),
-        blockNumber: newestHead.number,
-      };
-    }
-    const block = await client.getBlock({ blockTag: 'latest' });
-    const baseFee = block.baseFeePerGas ?? (await client.getGasPrice());
-    return {
-      fees: pauseFees({ baseFee, feeMultiplier: guardian.feeMultiplier, priorityFee: guardian.priorityFee }),
-      blockNumber: Number(block.number),
-    };
-  }
+  const reads = createPauseReader({ chain, client, guardianAddress: account.address, guardian });
 
   async function sign(target: ResolvedPauseTarget, nonce: number, fees: Fees): Promise<{ raw: Hex; hash: Hex }> {
     const raw = await account.signTransaction({
@@ -192,73 +153,11 @@ export function createGuardianPauser(params: CreateGuardianPauserParameters): Gu
       pollIntervalMs: params.pollIntervalMs ?? Math.min(1_000, Math.max(50, chain.blockTime * 250)),
       entry: (type: TimelineEntryType, data: Record<string, unknown>) => timelineEntry(type, { ...base, ...data }),
       record: async (entry, onceKey) => void (await pause.record(entry, { onceKey })),
-      readContained: (blockNumber) => readContained(target, blockNumber),
-      currentFees,
+      readContained: (blockNumber) => reads.readContained(target, blockNumber),
+      currentFees: reads.currentFees,
       sign: (nonce, fees) => sign(target, nonce, fees),
       broadcast,
     };
-  }
-
-  async function fail(ctx: FollowContext, reason: string, txHash?: Hex, blockNumber?: number): Promise<PauseOutcome> {
-    ctx.log.error({ reason, txHash, block: blockNumber }, 'containment failed');
-    await ctx.record(ctx.entry('containment-failed', { reason, txHash, blockNumber }), `containment-failed:${ctx.target.id}:${txHash ?? reason}`);
-    return { status: 'failed', targetId: ctx.target.id, reason, txHash, blockNumber };
-  }
-
-  /** Signs, persists and broadcasts a new pause tx. Called holding the lock; releases it. */
-  async function sendNew(
-    ctx: FollowContext,
-    lock: AcquireResult,
-    pendingNonce: number,
-    head: { fees: Fees; blockNumber: number },
-  ): Promise<PauseRecord | PauseOutcome> {
-    try {
-      // The hint covers a sibling's broadcast that the node had not yet counted when we read the nonce.
-      const nonce = Math.max(pendingNonce, lock.lastNonce !== undefined ? lock.lastNonce + 1 : 0);
-      const { raw, hash } = await sign(ctx.target, nonce, head.fees);
-      const record: PauseRecord = {
-        targetId: ctx.target.id,
-        chainId: chain.id,
-        address: ctx.target.address,
-        selector: ctx.target.selector,
-        incidentId: ctx.incidentId,
-        nonce,
-        txHashes: [hash],
-        rawTx: raw,
-        maxFeePerGas: head.fees.maxFeePerGas.toString(),
-        maxPriorityFeePerGas: head.fees.maxPriorityFeePerGas.toString(),
-        sentAtBlock: head.blockNumber,
-        status: 'pending',
-        updatedAt: Date.now(),
-      };
-      const tx = { txHash: hash, nonce, maxFeePerGas: record.maxFeePerGas, maxPriorityFeePerGas: record.maxPriorityFeePerGas, gasLimit: ctx.target.gasLimit.toString() };
-      const [committed] = await Promise.all([
-        ctx.store.commit(lock.token, record),
-        ctx.record(ctx.entry('tx-prepared', { ...tx, headBlock: head.blockNumber }), `tx-prepared:${hash}`),
-      ]);
-      if (!committed) throw new PauseTransientError(`lost the pause lock of ${ctx.target.id} before broadcasting; not sending`);
-      const sentAt = Date.now();
-      const sentMonoNs = process.hrtime.bigint().toString();
-      try {
-        await broadcast(raw);
-      } catch (error) {
-        if (!isAlreadyKnown(error)) {
-          const reason = `the node rejected the pause tx: ${describeRpcError(error)}`;
-          await ctx.store.update({ ...record, status: 'rejected', reason });
-          return fail(ctx, reason, hash);
-        }
-      }
-      // Stamped when the tx left for the node (what head→broadcast measures); the node's answer came later.
-      const broadcastEntry = { ...ctx.entry('tx-broadcast', { ...tx, acceptedMonoNs: process.hrtime.bigint().toString() }), at: sentAt, monoNs: sentMonoNs };
-      await Promise.all([
-        ctx.record(broadcastEntry, `tx-broadcast:${hash}`),
-        ctx.store.release(lock.token),
-      ]);
-      ctx.log.info({ txHash: hash, nonce, maxFeePerGas: record.maxFeePerGas, block: head.blockNumber }, 'pause tx broadcast');
-      return record;
-    } finally {
-      await ctx.store.release(lock.token).catch(() => {});
-    }
   }
 
   /**
@@ -270,9 +169,9 @@ export function createGuardianPauser(params: CreateGuardianPauserParameters): Gu
     const [first] = targets.values();
     await Promise.all([
       account.signTransaction({ type: 'eip1559', chainId: chain.id, nonce: 0, gas: 21_000n, maxFeePerGas: 1n, maxPriorityFeePerGas: 1n, to: account.address }),
-      first ? readContained(first).catch(() => undefined) : undefined,
-      client.getTransactionCount({ address: account.address, blockTag: 'pending' }),
-      currentFees(),
+      first ? reads.readContained(first).catch(() => undefined) : undefined,
+      reads.pendingNonce(),
+      reads.currentFees(),
     ]);
   })().catch((error: unknown) => log.debug({ err: describeRpcError(error) }, 'pauser warm-up failed'));
 
@@ -283,22 +182,20 @@ export function createGuardianPauser(params: CreateGuardianPauserParameters): Gu
     warmedUp: () => warmedUp.then(() => undefined),
     prefetch(targetId) {
       const target = targets.get(targetId);
-      if (!target || inFlight.size > 0) return;
-      const reads = readState(target);
-      reads.catch(() => {}); // a failed prefetch is read again by pause()
-      prefetched.set(targetId, { reads, at: Date.now() });
+      // While a pause runs, its reads would race it: the next pause reads afresh.
+      if (target && inFlight.size === 0) reads.prefetch(target);
     },
-    observeHead(head) {
-      if (head.baseFeePerGas === undefined) return;
-      if (!newestHead || head.number >= newestHead.number) newestHead = { number: head.number, baseFee: head.baseFeePerGas, seenAt: Date.now() };
-    },
+    observeHead: reads.observeHead,
     pause(pause) {
       // Single flight within this process: anomalies of one incident arriving together (often several
       // detectors fire on the same block) share one pause run instead of contending for the Redis lock.
       const key = `${pause.targetId}|${pause.incidentId}`;
       const running = inFlight.get(key);
       if (running) return running;
-      const run = pauseOnce(pause).finally(() => inFlight.delete(key));
+      // Raw RPC errors quote the url (maybe an API key) and request body: only a sanitized line leaves.
+      const run = pauseOnce(pause)
+        .catch((error: unknown) => Promise.reject(transientPauseError(error)))
+        .finally(() => inFlight.delete(key));
       inFlight.set(key, run);
       return run;
     },
@@ -316,14 +213,23 @@ export function createGuardianPauser(params: CreateGuardianPauserParameters): Gu
     for (let lost = 0; lost < 3; ) {
       const acquiring = ctx.store.acquire();
       // The first round may use reads started at detection (prefetch); later rounds read afresh.
-      const reads = (lost === 0 && takePrefetched(target.id)) || readState(target);
-      const [[contained, pendingNonce, head], lock] = await Promise.all([reads, acquiring]).catch(async (error: unknown) => {
+      const state = (lost === 0 && reads.takePrefetched(target.id)) || reads.readState(target);
+      const [[readContained, pendingNonce, head], lock] = await Promise.all([state, acquiring]).catch(async (error: unknown) => {
         // Do not leave the lock to its TTL: the retried job would wait for it.
         const taken = await acquiring.catch(() => undefined);
         if (taken?.acquired) await ctx.store.release(taken.token).catch(() => {});
         throw error;
       });
       const prior = lock.record;
+      let contained = readContained;
+      if (!contained && lock.acquired && prior?.status === 'mined') {
+        // The check may predate that pause (prefetched, or read while a sibling was finishing it):
+        // read it again under the lock before deciding to send. Rare: normally a person unpaused.
+        contained = await reads.readContained(target).catch(async (error: unknown) => {
+          await ctx.store.release(lock.token).catch(() => {});
+          throw error;
+        });
+      }
       if (contained) {
         if (lock.acquired) await ctx.store.release(lock.token);
         if (prior?.incidentId === pause.incidentId && prior.status === 'mined' && prior.verified) {
@@ -349,14 +255,14 @@ export function createGuardianPauser(params: CreateGuardianPauserParameters): Gu
       }
       if (prior?.incidentId === pause.incidentId && (prior.status === 'reverted' || (prior.status === 'mined' && !prior.verified))) {
         await ctx.store.release(lock.token);
-        return fail(ctx, prior.reason ?? 'the pause tx of this incident failed', prior.minedTxHash, prior.blockNumber);
+        return recordFailure(ctx, prior.reason ?? 'the pause tx of this incident failed', prior.minedTxHash, prior.blockNumber);
       }
-      const sent = await sendNew(ctx, lock, pendingNonce, head);
+      const sent = await sendNewPause({ ctx, lock, pendingNonce, head });
       if (!('txHashes' in sent)) return sent;
       const outcome = await followPauseTx(ctx, sent, { fresh: true });
       if (outcome !== 'lost') return outcome;
       lost += 1;
     }
-    return fail(ctx, 'the pause tx was lost three times (its nonce was used by other transactions of the guardian)');
+    return recordFailure(ctx, 'the pause tx was lost three times (its nonce was used by other transactions of the guardian)');
   }
 }

@@ -76,6 +76,12 @@ redis.call('SET', KEYS[1], ARGV[1])
 return 1
 `;
 
+/** Deletes the last-nonce hint only if it is still the given nonce (a newer hint is kept). */
+const forgetNonceScript = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) return 1 end
+return 0
+`;
+
 export interface AcquireResult {
   acquired: boolean;
   token: string;
@@ -90,6 +96,11 @@ export interface PauseRecordStore {
   /** Persists the record (and last nonce) if `token` still holds the target lock. */
   commit(token: string, record: PauseRecord): Promise<boolean>;
   update(record: PauseRecord): Promise<boolean>;
+  /**
+   * The broadcast of `nonce` was rejected, so the node will never count it: drop the hint, or the next
+   * pause would sign nonce + 1 and leave a gap that is never mined. Keeps a hint of another nonce.
+   */
+  forgetNonceHint(nonce: number): Promise<void>;
   read(): Promise<PauseRecord | undefined>;
 }
 
@@ -145,6 +156,9 @@ export function createPauseRecordStore(params: CreatePauseRecordStoreParameters)
     },
     async update(record) {
       return (await redis.eval(updateScript, 1, recordKey, JSON.stringify({ ...record, updatedAt: Date.now() }), String(record.nonce))) === 1;
+    },
+    async forgetNonceHint(nonce) {
+      await redis.eval(forgetNonceScript, 1, nonceKey, String(nonce));
     },
     async read() {
       return parse((await redis.get(recordKey)) ?? '');

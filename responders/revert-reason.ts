@@ -4,6 +4,7 @@
  * It replays the same call (same sender, calldata, gas) with eth_call at the block before the receipt.
  */
 import { BaseError, ContractFunctionRevertedError, type Address, type PublicClient } from 'viem';
+import { describeError } from '../src/errors.js';
 import type { ResolvedPauseTarget } from './pause-targets.js';
 
 const permissionErrors = new Set(['AccessControlUnauthorizedAccount', 'OwnableUnauthorizedAccount']);
@@ -31,7 +32,7 @@ export async function explainRevert(params: {
   } catch (error) {
     const reverted = error instanceof BaseError ? error.walk((e) => e instanceof ContractFunctionRevertedError) : undefined;
     if (!(reverted instanceof ContractFunctionRevertedError)) {
-      return `${call} reverted in block ${params.blockNumber} (replaying it failed too: ${firstLine(error)})`;
+      return `${call} reverted in block ${params.blockNumber} (replaying it failed too: ${describeError(error)})`;
     }
     // require(…, "message") decodes as Error(string): keep just the message so the text test applies.
     const name = reverted.data?.errorName === 'Error' ? undefined : reverted.data?.errorName;
@@ -45,6 +46,3 @@ export async function explainRevert(params: {
   }
 }
 
-function firstLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
-}

@@ -4,6 +4,7 @@
  */
 import { getAddress, parseAbi, type Abi, type Address } from 'viem';
 import type { Config } from './schema.js';
+import { firstLine } from '../errors.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
 
 export interface ResolvedContract {
@@ -43,6 +44,3 @@ function isHumanReadable(abi: readonly unknown[]): abi is string[] {
   return abi.every((entry) => typeof entry === 'string');
 }
 
-function firstLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
-}

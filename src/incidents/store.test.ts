@@ -57,6 +57,14 @@ describe('incident store', () => {
     expect(incident.triggerBlocks[0]).toMatchObject({ anomalyId: first.id, blockHash: first.blockHash, blockNumber: first.blockNumber });
   });
 
+  it('finds the incident an anomaly joined', async () => {
+    const [store] = stores();
+    const anomaly = makeAnomaly();
+    expect(await store.incidentForAnomaly(anomaly.id)).toBeUndefined();
+    const { incident } = await store.openOrJoin({ anomaly, protocol: 'demo', contracts: ['vault'], windowSeconds: 600 });
+    expect(await store.incidentForAnomaly(anomaly.id)).toBe(incident.id);
+  });
+
   it('separates protocols, and opens a new incident after the window or once resolved', async () => {
     const [store] = stores();
     const a = await store.openOrJoin({ anomaly: makeAnomaly(), protocol: 'one', contracts: [], windowSeconds: 600 });

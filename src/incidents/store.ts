@@ -194,6 +194,11 @@ export function createIncidentStore(params: CreateIncidentStoreParameters): Inci
       return out;
     },
 
+    async incidentForAnomaly(anomalyId) {
+      const id = await redis.get(`${keyPrefix}:anomaly-incident:${anomalyId}`);
+      return id && (await redis.exists(key(id))) === 1 ? id : undefined;
+    },
+
     async incidentsForBlock({ chainId, blockHash }) {
       return (await redis.smembers(byBlockKey(chainId, blockHash))).sort();
     },

@@ -21,6 +21,11 @@ export const timelineEntryTypes = [
   'tx-replaced',
   'tx-mined',
   'verified-paused',
+  /**
+   * A pause hit an error a retry can fix (an RPC or Redis outage): the job is retried and the status
+   * stays as it is. `containment-failed` is kept for reverts, missing permissions and abandoned jobs.
+   */
+  'response-retrying',
   'containment-failed',
   'notification-sent',
   'notification-failed',
@@ -123,6 +128,8 @@ export interface IncidentStore {
   get(id: string): Promise<Incident | undefined>;
   /** Newest first. */
   list(params?: { limit?: number; status?: IncidentStatus }): Promise<IncidentSummary[]>;
+  /** The incident an anomaly opened or joined (undefined before its job got that far). */
+  incidentForAnomaly(anomalyId: string): Promise<string | undefined>;
   /** Incidents that an anomaly of this block joined. */
   incidentsForBlock(params: { chainId: number; blockHash: string }): Promise<string[]>;
   /**

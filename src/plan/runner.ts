@@ -8,7 +8,9 @@
  * - Pauses go first and are never delayed by anything else: notifications wait for the pause
  *   outcomes (up to `notifyWaitMs`, so people hear quickly even if a tx is slow) and their failures
  *   are recorded, never thrown.
- * - Throws only when a retry can help (an RPC or Redis error during a pause): the queue retries.
+ * - Throws only when a retry can help (an RPC or Redis error during a pause): the queue retries. Such
+ *   an error leaves the incident's status as it is and records `response-retrying`; what is thrown
+ *   and logged is one sanitized line (no RPC urls, no request bodies).
  *
  * @example
  * const runner = createPlanRunner({ config, contracts, incidents, pausers, log });
@@ -17,9 +19,10 @@
 import type { Logger } from 'pino';
 import type { Anomaly } from '../../detectors/types.js';
 import { sendWebhook } from '../../responders/notify-webhook.js';
-import type { GuardianPauser, PauseOutcome } from '../../responders/pause-guardian.js';
+import { PauseTransientError, type GuardianPauser, type PauseOutcome } from '../../responders/pause-guardian.js';
 import type { ResolvedContract } from '../config/contracts.js';
-import type { Config } from '../config/schema.js';
+import type { Config, PauseTargetConfig } from '../config/schema.js';
+import { describeError } from '../errors.js';
 import { IncidentTransitionError } from '../incidents/store.js';
 import { timelineEntry, type IncidentStatus, type IncidentStore, type TimelineEntry } from '../incidents/types.js';
 import { anomalySubject, planActions } from './match.js';
@@ -45,29 +48,23 @@ export function createPlanRunner(params: CreatePlanRunnerParameters): PlanRunner
   const { config, contracts, incidents, pausers } = params;
   const notifyWaitMs = params.notifyWaitMs ?? 3_000;
 
-  function pauserFor(targetId: string): GuardianPauser | undefined {
+  /** The pause target's config entry, its chain, and that chain's pauser (each may be missing). */
+  function pauserFor(targetId: string): { target?: PauseTargetConfig; chainId?: number; pauser?: GuardianPauser } {
     const target = config.responders.pauses.find((pause) => pause.id === targetId);
-    const chainId = (target && contracts.get(target.contract)?.chainId) ?? undefined;
-    return chainId === undefined ? undefined : pausers.get(chainId);
+    const chainId = target ? contracts.get(target.contract)?.chainId : undefined;
+    return { target, chainId, pauser: chainId === undefined ? undefined : pausers.get(chainId) };
   }
 
-  function runPause(targetId: string, incidentId: string, log: Logger): Promise<PauseOutcome> {
+  async function runPause(targetId: string, incidentId: string, log: Logger): Promise<PauseOutcome> {
     const record = (entry: TimelineEntry, options?: { onceKey?: string }) => incidents.append({ incidentId, entry, onceKey: options?.onceKey });
-    const target = config.responders.pauses.find((pause) => pause.id === targetId);
-    const chainId = (target && contracts.get(target.contract)?.chainId) ?? undefined;
-    const pauser = pauserFor(targetId);
-    if (!pauser) {
-      const reason = !target
-        ? `the plan names pause "${targetId}", which responders.pauses does not define`
-        : `no guardian can pause on chain ${chainId} (set responders.guardian)`;
-      log.error({ target: targetId, reason }, 'containment failed');
-      return record(timelineEntry('containment-failed', { targetId, reason }), { onceKey: `containment-failed:${targetId}` }).then(() => ({
-        status: 'failed' as const,
-        targetId,
-        reason,
-      }));
-    }
-    return pauser.pause({ targetId, incidentId, record });
+    const { target, chainId, pauser } = pauserFor(targetId);
+    if (pauser) return pauser.pause({ targetId, incidentId, record });
+    const reason = !target
+      ? `the plan names pause "${targetId}", which responders.pauses does not define`
+      : `no guardian can pause on chain ${chainId} (set responders.guardian)`;
+    log.error({ target: targetId, reason }, 'containment failed');
+    await record(timelineEntry('containment-failed', { targetId, reason }), { onceKey: `containment-failed:${targetId}` });
+    return { status: 'failed', targetId, reason };
   }
 
   async function setStatus(incidentId: string, status: IncidentStatus, reason: string | undefined, log: Logger): Promise<void> {
@@ -90,7 +87,7 @@ export function createPlanRunner(params: CreatePlanRunnerParameters): PlanRunner
         return;
       }
       // Start the pauses' reads now, so they overlap with opening the incident.
-      for (const action of actions) if (action.kind === 'pause') pauserFor(action.targetId)?.prefetch(action.targetId);
+      for (const action of actions) if (action.kind === 'pause') pauserFor(action.targetId).pauser?.prefetch(action.targetId);
       const subject = anomalySubject({ config, contracts, anomaly });
       const joined = await incidents.openOrJoin({ anomaly, ...subject, windowSeconds: config.plan.incidentWindow });
       const incidentId = joined.incident.id;
@@ -109,17 +106,26 @@ export function createPlanRunner(params: CreatePlanRunnerParameters): PlanRunner
         await started;
         if (results.length === 0) return { status: joined.incident.status, outcomes: [] as PauseOutcome[], error: undefined };
         const outcomes = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
-        const errors = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as Error] : []));
-        for (const [i, error] of errors.entries()) {
-          const reason = `error while pausing (the job will be retried): ${error.message.split('\n')[0]}`;
-          log.error({ err: error.message }, reason);
-          await incidents.append({ incidentId, entry: timelineEntry('containment-failed', { reason, retrying: true, index: i }) });
-        }
         const failures = outcomes.filter((outcome) => outcome.status === 'failed');
-        const status: IncidentStatus = errors.length > 0 || failures.length > 0 ? 'containment-failed' : 'contained';
-        const reason = failures.map((failure) => `${failure.targetId}: ${failure.reason}`).join('; ') || errors[0]?.message.split('\n')[0];
-        await setStatus(incidentId, status, status === 'contained' ? undefined : reason, log);
-        return { status, outcomes, error: errors[0] };
+        // Errors a retry can fix (RPC or Redis outages) are not failures: the status stays as it is
+        // (`containment-failed` would tell people containment failed), and the queue retries the job.
+        const errors = results.flatMap((result, index) =>
+          result.status === 'rejected' ? [{ targetId: pauseIds[index]!, reason: describeError(result.reason) }] : [],
+        );
+        for (const { targetId, reason } of errors) {
+          log.error({ target: targetId, err: reason }, 'error while pausing; the job will be retried');
+          await incidents.append({ incidentId, entry: timelineEntry('response-retrying', { anomalyId: anomaly.id, targetId, reason }) });
+        }
+        if (failures.length > 0) {
+          const reason = failures.map((failure) => `${failure.targetId}: ${failure.reason}`).join('; ');
+          await setStatus(incidentId, 'containment-failed', reason, log);
+        } else if (errors.length === 0) {
+          await setStatus(incidentId, 'contained', undefined, log);
+        }
+        const status: IncidentStatus = failures.length > 0 ? 'containment-failed' : errors.length > 0 ? joined.incident.status : 'contained';
+        const error = errors[0] && new PauseTransientError(`pausing ${errors[0].targetId} failed: ${errors[0].reason}`);
+        // While a pause is being retried, people hear "containment in progress", not partial outcomes.
+        return { status, outcomes: errors.length > 0 && failures.length === 0 ? undefined : outcomes, error };
       });
 
       const notifyIds = actions.flatMap((action) => (action.kind === 'notify' ? [action.webhookId] : []));
@@ -144,7 +150,9 @@ export function createPlanRunner(params: CreatePlanRunnerParameters): PlanRunner
   };
 
   async function notify(webhookId: string, incidentId: string, anomalyId: string, payload: ReturnType<typeof notificationPayload>, log: Logger): Promise<void> {
-    const onceKey = `notification-sent:${webhookId}:${anomalyId}`;
+    // Per event: after "containment in progress" (a pause being retried), the retry that contains it
+    // still tells people; a plain retry of a finished job sends nothing twice.
+    const onceKey = `notification-sent:${webhookId}:${anomalyId}:${payload.event}`;
     if (await incidents.hasOnce({ incidentId, onceKey })) return;
     const webhook = config.responders.webhooks.find((hook) => hook.id === webhookId);
     const result = webhook

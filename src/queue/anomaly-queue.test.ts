@@ -1,17 +1,23 @@
+import { Writable } from 'node:stream';
+import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Anomaly } from '../../detectors/types.js';
 import { makeAnomaly } from '../../responders/test/anomaly-fixture.js';
 import { startRedisServer, type ManagedProcess } from '../drill/processes.js';
-import { createAnomalyQueue, createAnomalyWorker } from './anomaly-queue.js';
+import { createIncidentStore } from '../incidents/store.js';
+import { anomalyRetrySchedule, createAnomalyQueue, createAnomalyWorker, retryDelayMs } from './anomaly-queue.js';
 
 let server: ManagedProcess;
+let redis: Redis;
 const log = pino({ level: 'silent' });
 
 beforeAll(async () => {
   server = await startRedisServer();
+  redis = new Redis(server.url);
 });
 afterAll(async () => {
+  redis?.disconnect();
   await server?.stop();
 });
 
@@ -90,6 +96,56 @@ describe('anomaly queue', () => {
     console.log(`queue pickup latency (add → handler) p50 ${p50.toFixed(2)} ms, max ${sorted.at(-1)!.toFixed(2)} ms`);
     expect(p50).toBeLessThan(10);
     await worker.close();
+    await queue.close();
+  });
+
+  it('keeps retrying for at least 30 minutes, backing off exponentially from 250 ms up to 30 s', () => {
+    const delays = Array.from({ length: anomalyRetrySchedule.attempts - 1 }, (_, i) => retryDelayMs(i + 1));
+    expect(delays.slice(0, 8)).toEqual([250, 500, 1_000, 2_000, 4_000, 8_000, 16_000, 30_000]);
+    expect(Math.max(...delays)).toBe(30_000);
+    expect(delays.reduce((sum, delay) => sum + delay, 0)).toBeGreaterThanOrEqual(30 * 60_000);
+  });
+
+  it('waits the capped backoff between attempts, then records the abandoned job on its incident', async () => {
+    const keyPrefix = 'abandon';
+    const retry = { attempts: 4, firstDelayMs: 60, maxDelayMs: 120 };
+    const incidents = createIncidentStore({ redis, keyPrefix });
+    let logs = '';
+    const sink = new Writable({ write(chunk, _encoding, done) { logs += chunk.toString(); done(); } });
+    const queue = createAnomalyQueue({ redisUrl: server.url, keyPrefix, retry });
+    const startedAt: number[] = [];
+    const worker = createAnomalyWorker({
+      redisUrl: server.url,
+      keyPrefix,
+      log: pino({ level: 'info' }, sink),
+      retry,
+      handle: async (anomaly) => {
+        startedAt.push(Date.now());
+        await incidents.openOrJoin({ anomaly, protocol: 'demo', contracts: ['vault'], windowSeconds: 600 });
+        throw new Error('the RPC is down\nURL: https://rpc.example/v2/SECRETKEY');
+      },
+    });
+    const anomaly = makeAnomaly();
+    await queue.add([anomaly]);
+    await waitFor(() => logs.includes('abandoned'));
+    await worker.close(); // also waits for the abandonment record
+    expect(startedAt).toHaveLength(4);
+    const gaps = startedAt.slice(1).map((at, i) => at - startedAt[i]!);
+    expect(gaps[0]).toBeGreaterThanOrEqual(55);
+    expect(gaps[1]).toBeGreaterThanOrEqual(115);
+    expect(gaps[2]).toBeGreaterThanOrEqual(115);
+    expect(gaps[2]).toBeLessThan(1_000); // capped, not 240 ms and growing
+    const incident = (await incidents.get((await incidents.incidentForAnomaly(anomaly.id))!))!;
+    expect(incident.status).toBe('open');
+    expect(incident.timeline.at(-1)).toMatchObject({
+      type: 'containment-failed',
+      data: { abandoned: true, anomalyId: anomaly.id, attempts: 4, reason: 'the RPC is down' },
+    });
+    const abandonedLine = logs.split('\n').filter(Boolean).map((line) => JSON.parse(line)).find((line) => /abandoned/.test(line.msg));
+    expect(abandonedLine).toMatchObject({ level: 50, anomaly: anomaly.id, err: 'the RPC is down' });
+    const job = (await queue.queue.getJob(anomaly.id))!;
+    expect(job.failedReason).toBe('the RPC is down');
+    expect(JSON.stringify(job.stacktrace) + logs).not.toContain('SECRETKEY');
     await queue.close();
   });
 });

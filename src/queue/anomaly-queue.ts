@@ -7,8 +7,15 @@
  *   jobs are kept 7 days and failed jobs 30 days, so the same evidence re-detected after a restart or
  *   by a second replica within that time is not handled twice. (BullMQ evicts aged jobs lazily, when a
  *   later job finishes; eviction is the only thing that lets an id be reused.)
- * - At-least-once: a job is retried (5 attempts, exponential backoff from 250 ms) when the handler
- *   throws; every response step is idempotent, so a retry never sends a second pause tx.
+ * - At-least-once: a job is retried when the handler throws; every response step is idempotent, so a
+ *   retry never sends a second pause tx. Because a failed job's id keeps deduping re-detections for
+ *   30 days, giving up early would leave an attack uncontained: the schedule outlasts an RPC outage.
+ *   Retry schedule (`anomalyRetrySchedule`): 70 attempts; the n-th retry waits 250 ms · 2^(n−1),
+ *   capped at 30 s: 0.25, 0.5, 1, 2, 4, 8, 16 s, then every 30 s — about 31.5 minutes in all (plus
+ *   the time the attempts themselves take). After the last attempt the job is abandoned: logged at
+ *   error level and recorded on its incident as `containment-failed` with `abandoned: true`.
+ * - Secrets: what the handler throws is reduced to one sanitized line (no urls, no request bodies)
+ *   before BullMQ stores it as the job's `failedReason` and `stacktrace`, or a log line quotes it.
  * - Graceful shutdown: `worker.close()` stops taking jobs and waits for the one in flight.
  *
  * Latency: an idle worker blocks in BZPOPMIN on the queue's marker key; `add` pushes the marker in the
@@ -22,18 +29,45 @@
  * const worker = createAnomalyWorker({ redisUrl, keyPrefix: 'warden', log, handle: (a) => runner.handle(a) });
  * await worker.close();
  */
-import { Queue, Worker, type JobsOptions } from 'bullmq';
+import { Queue, Worker, type Job, type JobsOptions } from 'bullmq';
+import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Anomaly } from '../../detectors/types.js';
+import { describeError } from '../errors.js';
+import { createIncidentStore } from '../incidents/store.js';
+import { timelineEntry, type IncidentStore } from '../incidents/types.js';
 
 export const anomalyQueueName = 'anomalies';
 
-export const anomalyJobOptions = {
-  attempts: 5,
-  backoff: { type: 'exponential', delay: 250 },
-  removeOnComplete: { age: 7 * 24 * 3600 },
-  removeOnFail: { age: 30 * 24 * 3600 },
-} satisfies JobsOptions;
+/** How often and how far apart a failing job runs again. */
+export interface RetrySchedule {
+  /** Runs in all, the first included. */
+  attempts: number;
+  /** Wait before the first retry; each further retry waits twice as long… */
+  firstDelayMs: number;
+  /** …up to this. */
+  maxDelayMs: number;
+}
+
+/** ≈31.5 minutes of retries (see the header): longer than a typical RPC provider outage. */
+export const anomalyRetrySchedule: RetrySchedule = { attempts: 70, firstDelayMs: 250, maxDelayMs: 30_000 };
+
+/** BullMQ calls the worker's `backoffStrategy` for backoff types it does not know. */
+const backoffType = 'capped-exponential';
+
+/** Wait before retry number `retry` (1 = the first retry): firstDelayMs · 2^(retry−1), capped. */
+export function retryDelayMs(retry: number, schedule: RetrySchedule = anomalyRetrySchedule): number {
+  return Math.min(schedule.maxDelayMs, schedule.firstDelayMs * 2 ** Math.min(Math.max(retry - 1, 0), 30));
+}
+
+export function anomalyJobOptions(schedule: RetrySchedule = anomalyRetrySchedule) {
+  return {
+    attempts: schedule.attempts,
+    backoff: { type: backoffType, delay: schedule.firstDelayMs },
+    removeOnComplete: { age: 7 * 24 * 3600 },
+    removeOnFail: { age: 30 * 24 * 3600 },
+  } satisfies JobsOptions;
+}
 
 export interface AnomalyQueue {
   /** Adds each anomaly as a job with jobId = anomaly.id; duplicates are ignored. Resolves once all are stored. */
@@ -46,6 +80,8 @@ export interface AnomalyQueue {
 export interface CreateAnomalyQueueParameters {
   redisUrl: string;
   keyPrefix: string;
+  /** Default `anomalyRetrySchedule`; workers must use the same one. */
+  retry?: RetrySchedule;
 }
 
 /** BullMQ prefix: its keys land under `${keyPrefix}:bull:anomalies:*`, beside warden's own keys. */
@@ -54,10 +90,11 @@ export function bullPrefix(keyPrefix: string): string {
 }
 
 export function createAnomalyQueue(params: CreateAnomalyQueueParameters): AnomalyQueue {
+  const jobOptions = anomalyJobOptions(params.retry);
   const queue = new Queue(anomalyQueueName, {
     connection: { url: params.redisUrl },
     prefix: bullPrefix(params.keyPrefix),
-    defaultJobOptions: anomalyJobOptions,
+    defaultJobOptions: jobOptions,
   });
   return {
     queue,
@@ -66,14 +103,14 @@ export function createAnomalyQueue(params: CreateAnomalyQueueParameters): Anomal
       // One anomaly per block is the common case: a plain add skips addBulk's MULTI (≈0.3 ms less).
       if (anomalies.length === 1) {
         const [anomaly] = anomalies as [Anomaly];
-        await queue.add(anomaly.detectorId, anomaly, { ...anomalyJobOptions, jobId: anomaly.id });
+        await queue.add(anomaly.detectorId, anomaly, { ...jobOptions, jobId: anomaly.id });
         return;
       }
       await queue.addBulk(
         anomalies.map((anomaly) => ({
           name: anomaly.detectorId,
           data: anomaly,
-          opts: { ...anomalyJobOptions, jobId: anomaly.id },
+          opts: { ...jobOptions, jobId: anomaly.id },
         })),
       );
     },
@@ -91,24 +128,49 @@ export interface CreateAnomalyWorkerParameters {
   log: Logger;
   /** Jobs handled in parallel by this process. Default 4: anomalies of different protocols should not wait on each other. */
   concurrency?: number;
+  /** Default `anomalyRetrySchedule` (the queue's attempts count; this sets the delays). */
+  retry?: RetrySchedule;
+  /**
+   * Where an abandoned job is recorded. Default: the incident store under `keyPrefix`, on a Redis
+   * connection of the worker's own (opened on the first abandoned job).
+   */
+  incidents?: IncidentStore;
 }
 
 export interface AnomalyWorker {
-  /** Stops taking jobs and resolves once the jobs in flight have finished. */
+  /** Stops taking jobs and resolves once the jobs in flight (and abandonment records) have finished. */
   close(): Promise<void>;
   /** Resolves once the worker's connection is ready to receive jobs. */
   ready(): Promise<void>;
 }
 
+/**
+ * What BullMQ may store of a handler's error: one sanitized line, and a stack made here (frames only,
+ * no message text of the original). The name is kept so logs still tell error kinds apart.
+ */
+function storableError(error: unknown): Error {
+  const safe = new Error(describeError(error));
+  if (error instanceof Error && /^[A-Za-z]\w{0,60}$/.test(error.name)) safe.name = error.name;
+  return safe;
+}
+
 export function createAnomalyWorker(params: CreateAnomalyWorkerParameters): AnomalyWorker {
   const { log } = params;
+  const schedule = params.retry ?? anomalyRetrySchedule;
+  let ownRedis: Redis | undefined;
+  const recording = new Set<Promise<void>>();
+
   const worker = new Worker<Anomaly>(
     anomalyQueueName,
     async (job) => {
       const anomaly = job.data;
       const pickupMs = Date.now() - job.timestamp;
       log.debug({ chain: anomaly.chainId, block: anomaly.blockNumber, anomaly: anomaly.id, attempt: job.attemptsMade + 1, pickupMs }, 'anomaly job started');
-      await params.handle(anomaly);
+      try {
+        await params.handle(anomaly);
+      } catch (error) {
+        throw storableError(error);
+      }
     },
     {
       // Workers block on Redis; a request limit would make the blocking call fail.
@@ -117,22 +179,55 @@ export function createAnomalyWorker(params: CreateAnomalyWorkerParameters): Anom
       concurrency: params.concurrency ?? 4,
       // Responses are short, but a pause may wait a few blocks for its receipt: renew well before expiry.
       lockDuration: 60_000,
+      settings: {
+        // Called for our `capped-exponential` type (BullMQ's built-in types never reach it).
+        backoffStrategy: (attemptsMade: number) => retryDelayMs(attemptsMade, schedule),
+      },
     },
   );
+
+  function incidentStore(): IncidentStore {
+    if (params.incidents) return params.incidents;
+    ownRedis ??= new Redis(params.redisUrl, { maxRetriesPerRequest: 3 });
+    return createIncidentStore({ redis: ownRedis, keyPrefix: params.keyPrefix });
+  }
+
+  /** The last attempt failed: nobody will try again (the job id keeps deduping re-detections). */
+  async function recordAbandoned(job: Job<Anomaly>, reason: string): Promise<void> {
+    const anomaly = job.data;
+    const incidents = incidentStore();
+    const incidentId = await incidents.incidentForAnomaly(anomaly.id);
+    if (!incidentId) return; // it failed before opening an incident: the error log is all there is
+    await incidents.append({
+      incidentId,
+      entry: timelineEntry('containment-failed', { abandoned: true, reason, anomalyId: anomaly.id, attempts: job.attemptsMade }),
+      onceKey: `abandoned:${anomaly.id}`,
+    });
+  }
+
   worker.on('failed', (job, error) => {
     const anomaly = job?.data;
-    log.error(
-      { chain: anomaly?.chainId, block: anomaly?.blockNumber, anomaly: anomaly?.id, attempt: job?.attemptsMade, err: error.message },
-      'anomaly job failed',
-    );
+    const context = { chain: anomaly?.chainId, block: anomaly?.blockNumber, anomaly: anomaly?.id, attempt: job?.attemptsMade };
+    const reason = describeError(error);
+    if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) {
+      log.warn({ ...context, err: reason, retryInMs: job ? retryDelayMs(job.attemptsMade, schedule) : undefined }, 'anomaly job failed; retrying');
+      return;
+    }
+    log.error({ ...context, err: reason }, `anomaly job abandoned after ${job.attemptsMade} attempts: its response was not completed`);
+    const done = recordAbandoned(job, reason)
+      .catch((recordError: unknown) => log.error({ ...context, err: describeError(recordError) }, 'could not record the abandoned job on its incident'))
+      .finally(() => recording.delete(done));
+    recording.add(done);
   });
-  worker.on('error', (error) => log.warn({ err: error.message }, 'anomaly worker error'));
+  worker.on('error', (error) => log.warn({ err: describeError(error) }, 'anomaly worker error'));
   return {
     async ready() {
       await worker.waitUntilReady();
     },
     async close() {
       await worker.close();
+      await Promise.allSettled([...recording]);
+      ownRedis?.disconnect();
     },
   };
 }
