@@ -21,7 +21,8 @@ import { createIncidentStore, type IncidentStore } from './incidents/store.js';
 import { registerSecret, registerUrlSecrets, type Logger } from './log.js';
 import { createActOnHead } from './plan/act-on-head.js';
 import { createPlanRunner } from './plan/runner.js';
-import { createAnomalyQueue, createAnomalyWorker } from './queue/anomaly-queue.js';
+import { createAnomalyQueue, createAnomalyWorker, type AnomalyQueue } from './queue/anomaly-queue.js';
+import { redisUnavailable } from './redis.js';
 
 export interface CreateWardenParameters {
   loaded: LoadedConfig;
@@ -41,37 +42,6 @@ export interface Warden {
   incidents: IncidentStore;
   redis: Redis;
   guardianAddress?: Address;
-}
-
-export class RedisUnavailableError extends Error {
-  override name = 'RedisUnavailableError';
-}
-
-/** Opens a Redis connection and fails fast with a clear message when nothing answers. */
-export async function connectRedis(url: string, options: { connectTimeoutMs?: number } = {}): Promise<Redis> {
-  const redis = new Redis(url, {
-    lazyConnect: true,
-    connectTimeout: options.connectTimeoutMs ?? 3_000,
-    maxRetriesPerRequest: 3,
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
-  });
-  redis.on('error', () => {}); // surfaced through the failing command instead
-  try {
-    await redis.connect();
-    await redis.ping();
-    return redis;
-  } catch (error) {
-    redis.disconnect();
-    throw new RedisUnavailableError(
-      `Redis at ${redactRedisUrl(url)} does not answer (${(error as Error).message}). ` +
-        'Start one with `docker compose up -d redis`, or install redis-server (apt-get install redis-server), or set REDIS_URL.',
-    );
-  }
-}
-
-/** Hides a password in a redis url. */
-export function redactRedisUrl(url: string): string {
-  return url.replace(/\/\/([^@/]*)@/, '//***@');
 }
 
 export function createWarden(params: CreateWardenParameters): Warden {
@@ -115,7 +85,8 @@ export function createWarden(params: CreateWardenParameters): Warden {
   for (const part of chainParts) if (part.pauser) pausers.set(part.chain.id, part.pauser);
   const planRunner = createPlanRunner({ config, contracts, incidents, pausers, log });
   const actOnHead = createActOnHead({ runner: planRunner });
-  const queue = createAnomalyQueue({ redisUrl: config.redis.url, keyPrefix });
+  // Created in start(): a queue opens connections at once, and with Redis down it would log forever.
+  let queue: AnomalyQueue | undefined;
   let worker: { close(): Promise<void> } | undefined;
   const followers = chainParts.map((part) =>
     createChainFollower({
@@ -129,7 +100,7 @@ export function createWarden(params: CreateWardenParameters): Warden {
         if (anomalies.length === 0) return;
         // Containment starts now; the queue add (awaited before the checkpoint) makes it durable.
         for (const anomaly of anomalies) actOnHead.start(anomaly);
-        await queue.add(anomalies);
+        await queue!.add(anomalies);
         for (const anomaly of anomalies) {
           log.warn(
             { chain: part.chain.name, block: anomaly.blockNumber, anomaly: anomaly.id, detector: anomaly.detectorId, severity: anomaly.severity },
@@ -169,11 +140,9 @@ export function createWarden(params: CreateWardenParameters): Warden {
     guardianAddress: account?.address,
     async start() {
       await redis.connect().catch((error: Error) => {
-        throw new RedisUnavailableError(
-          `Redis at ${redactRedisUrl(config.redis.url)} does not answer (${error.message}). ` +
-            'Start one with `docker compose up -d redis`, or install redis-server, or set redis.url.',
-        );
+        throw redisUnavailable(config.redis.url, error.message);
       });
+      queue = createAnomalyQueue({ redisUrl: config.redis.url, keyPrefix });
       worker = createAnomalyWorker({
         redisUrl: config.redis.url,
         keyPrefix,
@@ -196,7 +165,7 @@ export function createWarden(params: CreateWardenParameters): Warden {
       await actOnHead.drain();
       await health?.close();
       await worker?.close();
-      await queue.close();
+      await queue?.close();
       await Promise.all(chainParts.map((part) => part.clients.close()));
       redis.disconnect();
       log.info('warden stopped');

@@ -74,7 +74,7 @@ export function createHeadSource(params: HeadSourceParams): HeadSource {
         const header = await pollOnce();
         if (header && polling) onHead(header);
       } catch (error) {
-        log.warn({ chain: params.chainName, err: errorMessage(error) }, 'polling for heads failed; retrying');
+        log.warn({ err: errorMessage(error) }, 'polling for heads failed; retrying');
       }
       if (polling) pollTimer = setTimeout(tick, params.pollIntervalMs);
     };
@@ -94,7 +94,7 @@ export function createHeadSource(params: HeadSourceParams): HeadSource {
     mode = 'poll';
     startPolling();
     const delay = backoffMs(reconnectAttempt++, 500, 30_000);
-    log.warn({ chain: params.chainName, reason, reconnectInMs: delay }, 'newHeads socket down; polling over HTTP until it is back');
+    log.warn({ reason, reconnectInMs: delay }, 'newHeads socket down; polling over HTTP until it is back');
     clearTimeout(reconnectTimer);
     reconnectTimer = setTimeout(() => void connect(), delay);
   }
@@ -121,14 +121,14 @@ export function createHeadSource(params: HeadSourceParams): HeadSource {
             // viem hands over the notification's params: { subscription, result }.
             onHead(toHeader(formatBlock((data as unknown as { result: RpcBlock }).result)));
           } catch (error) {
-            log.warn({ chain: params.chainName, err: errorMessage(error) }, 'ignoring malformed newHeads payload');
+            log.warn({ err: errorMessage(error) }, 'ignoring malformed newHeads payload');
           }
         },
         onError: (error: unknown) => fail(errorMessage(error)),
       });
       if (stopped) return rpc.close();
       if (failed) return;
-      log.info({ chain: params.chainName, url: redactUrl(url) }, 'following newHeads over WebSocket');
+      log.info({ url: redactUrl(url) }, 'following newHeads over WebSocket');
       mode = 'ws';
       reconnectAttempt = 0;
       lastWsHeadAt = Date.now();

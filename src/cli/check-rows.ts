@@ -29,7 +29,7 @@ import { explainRevert } from '../../responders/revert-reason.js';
 import { ConfigError, type ConfigIssue } from '../config/errors.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import type { ChainConfig } from '../config/schema.js';
-import { connectRedis } from '../daemon.js';
+import { connectRedis } from '../redis.js';
 import { redactUrl } from '../log.js';
 import { describeFailure } from './errors.js';
 

@@ -14,7 +14,7 @@ interface StoreOptions {
 async function openStore(options: StoreOptions) {
   const [{ loadConfig }, { connectRedis, RedisUnavailableError }, { createIncidentStore }] = await Promise.all([
     import('../config/load.js'),
-    import('../daemon.js'),
+    import('../redis.js'),
     import('../incidents/store.js'),
   ]);
   let url = options.redis ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';

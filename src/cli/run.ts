@@ -9,10 +9,11 @@ export function registerRunCommand(program: Command): void {
     .requiredOption('-c, --config <file>', 'config file (YAML)')
     .option('--pretty', 'human-readable logs (default when stdout is a terminal; JSON lines otherwise)')
     .action(async (options: { config: string; pretty?: boolean }) => {
-      const [{ loadConfig }, { connectRedis, createWarden }, { createLogger }] = await Promise.all([
+      const [{ loadConfig }, { createWarden }, { createLogger }, { connectRedis }] = await Promise.all([
         import('../config/load.js'),
         import('../daemon.js'),
         import('../log.js'),
+        import('../redis.js'),
       ]);
       const loaded = await loadConfig({ path: options.config });
       const log = createLogger({ level: loaded.config.log.level, pretty: options.pretty });

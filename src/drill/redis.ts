@@ -3,7 +3,8 @@
  * otherwise start a throwaway redis-server if one is on PATH; otherwise explain how to get Redis.
  */
 import { Redis } from 'ioredis';
-import { RedisUnavailableError, redactRedisUrl } from '../daemon.js';
+import { redactUrl } from '../log.js';
+import { RedisUnavailableError } from '../redis.js';
 import type { Logger } from '../log.js';
 import { startRedisServer } from './processes.js';
 
@@ -32,11 +33,11 @@ export async function ensureDrillRedis(params: { url?: string; log: Logger }): P
   if (await answers(url)) return { url, started: false, stop: async () => {} };
   try {
     const server = await startRedisServer();
-    params.log.info({ redis: server.url }, `nothing answers at ${redactRedisUrl(url)}: started a throwaway redis-server`);
+    params.log.info({ redis: server.url }, `nothing answers at ${redactUrl(url)}: started a throwaway redis-server`);
     return { url: server.url, started: true, stop: server.stop };
   } catch (error) {
     throw new RedisUnavailableError(
-      `the drill needs Redis: nothing answers at ${redactRedisUrl(url)} and no redis-server could be started ` +
+      `the drill needs Redis: nothing answers at ${redactUrl(url)} and no redis-server could be started ` +
         `(${(error as Error).message.split('\n')[0]}). Run \`docker compose up -d redis\`, or install redis-server ` +
         '(Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis), or set REDIS_URL.',
     );
