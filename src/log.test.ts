@@ -41,6 +41,7 @@ describe('logging keeps secrets out', () => {
   it('shows urls as scheme and host only when they may carry credentials', () => {
     expect(redactUrl('https://eth.example.com/v2/KEY')).toBe('https://eth.example.com/…');
     expect(redactUrl('http://127.0.0.1:8545')).toBe('http://127.0.0.1:8545');
+    expect(redactUrl('redis://:pass@10.0.0.5:6379')).toBe('redis://***@10.0.0.5:6379');
     expect(redactUrl('not a url')).toBe('[unparseable url]');
   });
 });

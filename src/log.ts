@@ -71,13 +71,15 @@ export function registerUrlSecrets(url: string): void {
 
 /**
  * Shows an RPC or webhook url without the parts that usually carry credentials
- * (user info, path, query): `https://eth-mainnet.example.com/v2/KEY` → `https://eth-mainnet.example.com/…`.
+ * (user info, path, query): `https://eth-mainnet.example.com/v2/KEY` → `https://eth-mainnet.example.com/…`,
+ * `redis://:pass@host:6379` → `redis://***@host:6379`.
  */
 export function redactUrl(url: string): string {
   try {
     const parsed = new URL(url);
-    const hidden = parsed.username || parsed.password || (parsed.pathname !== '/' && parsed.pathname !== '') || parsed.search;
-    return `${parsed.protocol}//${parsed.host}${hidden ? '/…' : ''}`;
+    const credentials = parsed.username || parsed.password ? '***@' : '';
+    const rest = (parsed.pathname !== '/' && parsed.pathname !== '') || parsed.search ? '/…' : '';
+    return `${parsed.protocol}//${credentials}${parsed.host}${rest}`;
   } catch {
     return '[unparseable url]';
   }
