@@ -21,8 +21,8 @@ describe('describeRpcError', () => {
       expect(text).not.toMatch(/FAKEKEY123|FAKEQUERY456|deadbeef|\n/);
       expect(text.length).toBeGreaterThan(0);
     }
-    expect(describeRpcError(cases[0])).toBe('Service Unavailable');
-    expect(describeRpcError(cases[1])).toBe('fetch failed');
+    expect(describeRpcError(cases[0])).toBe('HTTP request failed: Service Unavailable');
+    expect(describeRpcError(cases[1])).toBe('HTTP request failed: fetch failed');
   });
 
   it('turns any error into a PauseTransientError whose stack holds only the sanitized line', () => {

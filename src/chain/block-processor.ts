@@ -33,7 +33,7 @@ import type { ResolvedContract } from '../config/contracts.js';
 import { bloomMayContain } from './bloom.js';
 import { createRedisDetectorState, trackStateFailures } from './detector-state.js';
 import type { FollowedBlock, ReorgEvent } from './follower.js';
-import { errorMessage } from './retry.js';
+import { describeError } from '../errors.js';
 import { createStateReader, type ReadMode } from './state-reads.js';
 
 export interface BlockProcessorParams {
@@ -115,7 +115,7 @@ export function createBlockProcessor(params: BlockProcessorParams): BlockProcess
         perDetector.set(detector.id, detector.reads?.(block.header) ?? []);
       } catch (error) {
         skipped.add(detector.id);
-        log.error({ block: block.header.number, detector: detector.id, err: errorMessage(error) }, 'detector reads() threw; skipping it for this block');
+        log.error({ block: block.header.number, detector: detector.id, err: describeError(error) }, 'detector reads() threw; skipping it for this block');
       }
     }
     return perDetector;
@@ -145,7 +145,7 @@ export function createBlockProcessor(params: BlockProcessorParams): BlockProcess
     } catch (error) {
       const stateFailure = tracked.failure();
       if (stateFailure) throw stateFailure;
-      log.error({ block: ctx.block.number, detector: detector.id, err: errorMessage(error) }, 'detector threw; skipping it for this block');
+      log.error({ block: ctx.block.number, detector: detector.id, err: describeError(error) }, 'detector threw; skipping it for this block');
       return [];
     }
   }
@@ -202,7 +202,7 @@ export function createBlockProcessor(params: BlockProcessorParams): BlockProcess
         try {
           await detector.onReorg(event.droppedHashes, tracked.state);
         } catch (error) {
-          if (!tracked.failure()) log.error({ detector: detector.id, block: event.commonAncestor.number, err: errorMessage(error) }, 'detector onReorg threw');
+          if (!tracked.failure()) log.error({ detector: detector.id, block: event.commonAncestor.number, err: describeError(error) }, 'detector onReorg threw');
         }
         const stateFailure = tracked.failure();
         if (stateFailure) throw stateFailure; // the follower retries the whole onReorg

@@ -9,7 +9,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { DetectorState } from '../../detectors/types.js';
-import { errorMessage } from './retry.js';
+import { describeError } from '../errors.js';
 
 /** Detector state could not be read or written (Redis): the block must be retried, not skipped. */
 export class DetectorStateError extends Error {
@@ -33,7 +33,7 @@ export function createRedisDetectorState(params: RedisDetectorStateParams): Dete
     try {
       return await command();
     } catch (error) {
-      throw new DetectorStateError(`detector ${detectorId}: state ${operation} ${key} failed: ${errorMessage(error)}`, { cause: error });
+      throw new DetectorStateError(`detector ${detectorId}: state ${operation} ${key} failed: ${describeError(error)}`, { cause: error });
     }
   }
   return {

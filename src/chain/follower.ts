@@ -24,7 +24,8 @@ import { createBlockFetcher, isBlockNotFound } from './block-fetcher.js';
 import { createHeadSource } from './heads.js';
 import { BlockReorgedError, walkBack } from './reorg-walk.js';
 import { resumeFrom } from './restart.js';
-import { backoffMs, errorMessage, sleep, StoppedError } from './retry.js';
+import { describeError } from '../errors.js';
+import { backoffMs, sleep, StoppedError } from './retry.js';
 
 export interface FollowedBlock {
   header: BlockHeader;
@@ -108,7 +109,7 @@ export function createChainFollower(params: ChainFollowerParams): ChainFollower 
       } catch (error) {
         if (error instanceof StoppedError || error instanceof BlockReorgedError || stopped) throw error;
         const delay = backoffMs(attempt, retryBaseMs);
-        log.error({ ...context, err: errorMessage(error), attempt, retryInMs: delay }, `${what} failed; retrying`);
+        log.error({ ...context, err: describeError(error), attempt, retryInMs: delay }, `${what} failed; retrying`);
         await sleep(delay, abort.signal);
       }
     }
@@ -135,7 +136,7 @@ export function createChainFollower(params: ChainFollowerParams): ChainFollower 
         await onBlock(block);
       } catch (error) {
         // A block that fails because it was reorged out (e.g. logs by hash unknown) must not block us forever.
-        if (!(await isCanonical(header))) throw new BlockReorgedError(errorMessage(error));
+        if (!(await isCanonical(header))) throw new BlockReorgedError(describeError(error));
         throw error;
       }
     }, context);

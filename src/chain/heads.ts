@@ -10,7 +10,8 @@ import { redactUrl } from '../log.js';
 import { formatBlock, webSocket, type Block, type PublicClient, type RpcBlock } from 'viem';
 import type { Logger } from 'pino';
 import type { BlockHeader } from '../../detectors/types.js';
-import { backoffMs, errorMessage } from './retry.js';
+import { describeError } from '../errors.js';
+import { backoffMs } from './retry.js';
 
 export interface HeadSourceParams {
   client: PublicClient;
@@ -74,7 +75,7 @@ export function createHeadSource(params: HeadSourceParams): HeadSource {
         const header = await pollOnce();
         if (header && polling) onHead(header);
       } catch (error) {
-        log.warn({ err: errorMessage(error) }, 'polling for heads failed; retrying');
+        log.warn({ err: describeError(error) }, 'polling for heads failed; retrying');
       }
       if (polling) pollTimer = setTimeout(tick, params.pollIntervalMs);
     };
@@ -121,10 +122,10 @@ export function createHeadSource(params: HeadSourceParams): HeadSource {
             // viem hands over the notification's params: { subscription, result }.
             onHead(toHeader(formatBlock((data as unknown as { result: RpcBlock }).result)));
           } catch (error) {
-            log.warn({ err: errorMessage(error) }, 'ignoring malformed newHeads payload');
+            log.warn({ err: describeError(error) }, 'ignoring malformed newHeads payload');
           }
         },
-        onError: (error: unknown) => fail(errorMessage(error)),
+        onError: (error: unknown) => fail(describeError(error)),
       });
       if (stopped) return rpc.close();
       if (failed) return;
@@ -138,7 +139,7 @@ export function createHeadSource(params: HeadSourceParams): HeadSource {
       clearInterval(stallTimer);
       stallTimer = setInterval(() => void checkStall(fail), params.stallMs);
     } catch (error) {
-      if (!failed) socketFailed(errorMessage(error));
+      if (!failed) socketFailed(describeError(error));
     }
   }
 

@@ -13,7 +13,7 @@
  */
 import { BaseError, HttpRequestError, RpcRequestError, TimeoutError, decodeFunctionResult, encodeFunctionData, multicall3Abi, parseAbi, type Address, type Hex, type PublicClient } from 'viem';
 import type { ReadResult, StateRead } from '../../detectors/types.js';
-import { errorMessage } from './retry.js';
+import { describeError } from '../errors.js';
 
 export const multicall3Address: Address = '0xcA11bde05977b3631167028862bE2a173976CA11';
 const ethBalanceAbi = parseAbi(['function getEthBalance(address addr) view returns (uint256 balance)']);
@@ -64,7 +64,7 @@ export function createStateReader(params: { client: PublicClient; forceMode?: Re
             : decodeFunctionResult({ abi: ethBalanceAbi, functionName: 'getEthBalance', data: returnData });
         return { ok: true, value };
       } catch (error) {
-        return { ok: false, error: `undecodable result: ${errorMessage(error)}` };
+        return { ok: false, error: `undecodable result: ${describeError(error)}` };
       }
     });
   }
@@ -95,7 +95,7 @@ export function createStateReader(params: { client: PublicClient; forceMode?: Re
     return reads.map((read) => {
       if (read.type === 'ethBalance') return { ok: true, value: balanceResults[balanceIndex++] };
       const r = results[callIndex++]!;
-      return r.status === 'success' ? { ok: true, value: r.result } : { ok: false, error: errorMessage(r.error) };
+      return r.status === 'success' ? { ok: true, value: r.result } : { ok: false, error: describeError(r.error) };
     });
   }
 

@@ -31,7 +31,7 @@ import { loadConfig, type LoadedConfig } from '../config/load.js';
 import type { ChainConfig } from '../config/schema.js';
 import { connectRedis } from '../redis.js';
 import { redactUrl } from '../log.js';
-import { describeFailure } from './errors.js';
+import { describeError } from '../errors.js';
 
 export interface CheckRow {
   /** What was checked: config, guardian key, redis, chain id, has code, can pause, guardian funds. */
@@ -67,7 +67,7 @@ export async function configRows(params: { path: string; env?: NodeJS.ProcessEnv
       rows.push({ check: 'guardian key', subject, ok: true, detail: guardian });
     } catch (error) {
       // GuardianKeyError messages name the variable or file, never the key material.
-      rows.push({ check: 'guardian key', subject, ok: false, detail: describeFailure(error) });
+      rows.push({ check: 'guardian key', subject, ok: false, detail: describeError(error) });
     }
   }
   // Detectors (event names, conditions) and pause targets (signatures, args) are checked when built:
@@ -92,7 +92,7 @@ async function attempt(check: string, subject: string, run: () => Promise<{ ok: 
   try {
     return { check, subject, ...(await run()) };
   } catch (error) {
-    return { check, subject, ok: false, detail: describeFailure(error) };
+    return { check, subject, ok: false, detail: describeError(error) };
   }
 }
 

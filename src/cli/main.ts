@@ -6,7 +6,8 @@
  */
 import { Command, CommanderError } from 'commander';
 import { scrubSecrets } from '../log.js';
-import { describeFailure, userFacingErrors } from './errors.js';
+import { describeError } from '../errors.js';
+import { userFacingErrors } from './errors.js';
 import { registerCheckCommand } from './check.js';
 import { registerDrillCommand } from './drill.js';
 import { registerIncidentsCommand } from './incidents.js';
@@ -26,7 +27,7 @@ registerDrillCommand(program);
 /** The message for an error that escaped a command: one line unless the message itself lists issues. */
 function errorMessage(error: unknown): string {
   if (error instanceof Error && userFacingErrors.has(error.name)) return error.message;
-  const text = describeFailure(error);
+  const text = describeError(error);
   if (process.env.WARDEN_DEBUG && error instanceof Error && error.stack) return `${text}\n${error.stack}`;
   return `${text} (unexpected: set WARDEN_DEBUG=1 to see the stack trace)`;
 }

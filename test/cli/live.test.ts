@@ -93,7 +93,7 @@ describe('check --live', () => {
     expect(row(codeRows, 'can pause')).toMatchObject({ ok: false, detail: expect.stringMatching(/^no code at 0x0{36}1234: pause\(\) on vault would do nothing/) });
 
     const urlRows = checkRows(secretUrl.stdout);
-    expect(row(urlRows, 'chain id', /http:/)).toMatchObject({ ok: false, subject: `anvil http://127.0.0.1:${deadPort}/…`, detail: expect.stringMatching(/HTTP request failed.*ECONNREFUSED/) });
+    expect(row(urlRows, 'chain id', /http:/)).toMatchObject({ ok: false, subject: `anvil http://***@127.0.0.1:${deadPort}/…`, detail: expect.stringMatching(/HTTP request failed.*ECONNREFUSED/) });
     expect(row(urlRows, 'chain id', /ws:/)).toMatchObject({ ok: false, subject: `anvil ws://127.0.0.1:${deadPort}/…`, detail: expect.stringMatching(/ECONNREFUSED/) });
     for (const secret of ['alice', 's3cret-pass', 'SECRET-API-KEY']) expect(secretUrl.stdout + secretUrl.stderr).not.toContain(secret);
   });
