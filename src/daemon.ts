@@ -85,6 +85,8 @@ export function createWarden(params: CreateWardenParameters): Warden {
   for (const part of chainParts) if (part.pauser) pausers.set(part.chain.id, part.pauser);
   const planRunner = createPlanRunner({ config, contracts, incidents, pausers, log });
   const actOnHead = createActOnHead({ runner: planRunner });
+  /** Longest the queue write (and so the next block) waits for local pauses to be broadcast. */
+  const queueDeferMs = 250;
   // Created in start(): a queue opens connections at once, and with Redis down it would log forever.
   let queue: AnomalyQueue | undefined;
   let worker: { close(): Promise<void> } | undefined;
@@ -98,8 +100,10 @@ export function createWarden(params: CreateWardenParameters): Warden {
         part.pauser?.observeHead(block.header);
         const anomalies = await part.processor.process(block);
         if (anomalies.length === 0) return;
-        // Containment starts now; the queue add (awaited before the checkpoint) makes it durable.
-        for (const anomaly of anomalies) actOnHead.start(anomaly);
+        // Containment starts now. The queue write waits until the pauses are broadcast (at most
+        // `queueDeferMs`), so its Redis traffic never delays them; the checkpoint waits for the write.
+        const dispatched = Promise.all(anomalies.map((anomaly) => actOnHead.start(anomaly)));
+        await Promise.race([dispatched, new Promise((resolve) => setTimeout(resolve, queueDeferMs).unref())]);
         await queue!.add(anomalies);
         for (const anomaly of anomalies) {
           log.warn(

@@ -9,9 +9,12 @@ function countingRunner(failures = 0) {
   const runs: string[] = [];
   return {
     runs,
-    handle: async (a: Anomaly) => {
+    handle: async (a: Anomaly, hooks?: { dispatched?(): void }) => {
       runs.push(a.id);
       await new Promise((resolve) => setTimeout(resolve, 5));
+      hooks?.dispatched?.();
+      // The rest of a run (waiting for the receipt) takes longer than dispatching.
+      await new Promise((resolve) => setTimeout(resolve, 20));
       if (runs.length <= failures) throw new Error(`run ${runs.length} failed`);
     },
   };
@@ -64,5 +67,17 @@ describe('act on the head', () => {
     await Promise.resolve();
     expect(settled).toBe(true);
     expect(runner.runs).toEqual(['an_5', 'an_6']);
+  });
+
+  it('resolves start() once the containment is dispatched, before the run ends', async () => {
+    const runner = countingRunner();
+    const actOnHead = createActOnHead({ runner });
+    let ended = false;
+    const dispatched = actOnHead.start(anomaly('an_7'));
+    void actOnHead.handleJob(anomaly('an_7')).then(() => (ended = true));
+    await dispatched;
+    expect(ended).toBe(false);
+    await actOnHead.drain();
+    expect(ended).toBe(true);
   });
 });

@@ -1,6 +1,10 @@
 /**
  * "Act on the head" (DESIGN invariant 2): the process that detected an anomaly starts its plan at
- * once, in parallel with putting it on the queue, instead of waiting for a worker to pick the job up.
+ * once, instead of waiting for a worker to pick the job up; the daemon puts the job on the queue once
+ * the pause is broadcast (or after a short cap), so queue writes never delay the pause.
+ *
+ * Nothing is lost by that order: the block is checkpointed only after the job is on the queue, so a
+ * crash before it means the block is processed again after a restart and the anomaly re-detected.
  *
  * The queue stays the durable path: the job is always added, and when this process's worker picks
  * it up it awaits the run already in flight rather than starting a second one. If that run failed,
@@ -12,8 +16,11 @@ import type { Anomaly } from '../../detectors/types.js';
 import type { PlanRunner } from './runner.js';
 
 export interface ActOnHead {
-  /** Starts the plan for a freshly detected anomaly (once per anomaly id while its run is remembered). */
-  start(anomaly: Anomaly): void;
+  /**
+   * Starts the plan for a freshly detected anomaly (once per anomaly id while its run is remembered).
+   * Resolves when the containment is dispatched (pause broadcast, or nothing to send) or the run ends.
+   */
+  start(anomaly: Anomaly): Promise<void>;
   /** The queue worker's handler: joins the local run if there is one, else runs the plan. */
   handleJob(anomaly: Anomaly): Promise<void>;
   /** Runs started locally and not yet claimed by a job. */
@@ -33,8 +40,11 @@ export function createActOnHead(params: {
   const rememberMs = params.rememberMs ?? 10 * 60_000;
   return {
     start(anomaly) {
-      if (inflight.has(anomaly.id)) return;
-      const run = params.runner.handle(anomaly);
+      if (inflight.has(anomaly.id)) return Promise.resolve();
+      let markDispatched!: () => void;
+      const dispatched = new Promise<void>((resolve) => (markDispatched = resolve));
+      const run = params.runner.handle(anomaly, { dispatched: markDispatched });
+      void run.then(markDispatched, markDispatched);
       run.catch(() => {}); // the job that claims it sees the error (and BullMQ retries)
       inflight.set(anomaly.id, run);
       running.add(run);
@@ -43,6 +53,7 @@ export function createActOnHead(params: {
       setTimeout(() => {
         if (inflight.get(anomaly.id) === run) inflight.delete(anomaly.id);
       }, rememberMs).unref();
+      return dispatched;
     },
     handleJob(anomaly) {
       const local = inflight.get(anomaly.id);

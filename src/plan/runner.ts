@@ -40,8 +40,19 @@ export interface CreatePlanRunnerParameters {
   notifyWaitMs?: number;
 }
 
+export interface PlanHooks {
+  dispatched?(): void;
+}
+
+/** Timeline entries after which a pause needs nothing more from us to land (or cannot land). */
+const dispatchingEntries = new Set(['tx-broadcast', 'already-contained', 'containment-failed']);
+
 export interface PlanRunner {
-  handle(anomaly: Anomaly): Promise<void>;
+  /**
+   * Carries out the plan for one anomaly. `hooks.dispatched` is called once the containment is on its
+   * way: every pause tx broadcast (or found unnecessary, or failed), or at once when no pause applies.
+   */
+  handle(anomaly: Anomaly, hooks?: PlanHooks): Promise<void>;
 }
 
 export function createPlanRunner(params: CreatePlanRunnerParameters): PlanRunner {
@@ -55,8 +66,32 @@ export function createPlanRunner(params: CreatePlanRunnerParameters): PlanRunner
     return { target, chainId, pauser: chainId === undefined ? undefined : pausers.get(chainId) };
   }
 
-  async function runPause(targetId: string, incidentId: string, log: Logger): Promise<PauseOutcome> {
-    const record = (entry: TimelineEntry, options?: { onceKey?: string }) => incidents.append({ incidentId, entry, onceKey: options?.onceKey });
+  /**
+   * One signal per (incident, target): anomalies of one incident share a pause run (the pauser's single
+   * flight), and only the run's own record() sees its tx-broadcast — so every sharer listens here.
+   */
+  const dispatchSignals = new Map<string, { promise: Promise<void>; resolve: () => void }>();
+  function dispatchSignal(incidentId: string, targetId: string) {
+    const key = `${incidentId}|${targetId}`;
+    let signal = dispatchSignals.get(key);
+    if (!signal) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((done) => (resolve = done));
+      signal = { promise, resolve };
+      dispatchSignals.set(key, signal);
+      setTimeout(() => dispatchSignals.delete(key), 60_000).unref();
+    }
+    return signal;
+  }
+
+  async function runPause(targetId: string, incidentId: string, log: Logger, dispatched: () => void): Promise<PauseOutcome> {
+    const signal = dispatchSignal(incidentId, targetId);
+    void signal.promise.then(dispatched);
+    const record = (entry: TimelineEntry, options?: { onceKey?: string }) => {
+      const appended = incidents.append({ incidentId, entry, onceKey: options?.onceKey });
+      if (dispatchingEntries.has(entry.type)) signal.resolve();
+      return appended;
+    };
     const { target, chainId, pauser } = pauserFor(targetId);
     if (pauser) return pauser.pause({ targetId, incidentId, record });
     const reason = !target
@@ -79,75 +114,101 @@ export function createPlanRunner(params: CreatePlanRunnerParameters): PlanRunner
   }
 
   return {
-    async handle(anomaly) {
-      const { actions } = planActions(config, anomaly);
-      const baseLog = params.log.child({ chain: anomaly.chainId, block: anomaly.blockNumber, anomaly: anomaly.id });
-      if (actions.length === 0) {
-        baseLog.info({ detector: anomaly.detectorId, severity: anomaly.severity }, 'no plan rule matches this anomaly; nothing to do');
-        return;
+    async handle(anomaly, hooks) {
+      let dispatchedCalled = false;
+      const dispatched = () => {
+        if (dispatchedCalled) return;
+        dispatchedCalled = true;
+        hooks?.dispatched?.();
+      };
+      try {
+        return await handleAnomaly(anomaly, dispatched);
+      } finally {
+        dispatched();
       }
-      // Start the pauses' reads now, so they overlap with opening the incident.
-      for (const action of actions) if (action.kind === 'pause') pauserFor(action.targetId).pauser?.prefetch(action.targetId);
-      const subject = anomalySubject({ config, contracts, anomaly });
-      const joined = await incidents.openOrJoin({ anomaly, ...subject, windowSeconds: config.plan.incidentWindow });
-      const incidentId = joined.incident.id;
-      const log = baseLog.child({ incident: incidentId });
-      log.warn({ protocol: subject.protocol, created: joined.created, severity: anomaly.severity }, joined.created ? 'incident opened' : 'anomaly joined incident');
-
-      const pauseIds = actions.flatMap((action) => (action.kind === 'pause' ? [action.targetId] : []));
-      // Not awaited before the pauses: on one Redis connection it still lands first in the timeline.
-      const started =
-        pauseIds.length > 0
-          ? incidents.append({ incidentId, entry: timelineEntry('response-started', { anomalyId: anomaly.id, pauses: pauseIds }), onceKey: `response-started:${anomaly.id}` })
-          : Promise.resolve(true);
-      const pauses = Promise.allSettled(pauseIds.map((targetId) => runPause(targetId, incidentId, log)));
-
-      const settled = pauses.then(async (results) => {
-        await started;
-        if (results.length === 0) return { status: joined.incident.status, outcomes: [] as PauseOutcome[], error: undefined };
-        const outcomes = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
-        const failures = outcomes.filter((outcome) => outcome.status === 'failed');
-        // Errors a retry can fix (RPC or Redis outages) are not failures: the status stays as it is
-        // (`containment-failed` would tell people containment failed), and the queue retries the job.
-        const errors = results.flatMap((result, index) =>
-          result.status === 'rejected' ? [{ targetId: pauseIds[index]!, reason: describeError(result.reason) }] : [],
-        );
-        for (const { targetId, reason } of errors) {
-          log.error({ target: targetId, err: reason }, 'error while pausing; the job will be retried');
-          await incidents.append({ incidentId, entry: timelineEntry('response-retrying', { anomalyId: anomaly.id, targetId, reason }) });
-        }
-        if (failures.length > 0) {
-          const reason = failures.map((failure) => `${failure.targetId}: ${failure.reason}`).join('; ');
-          await setStatus(incidentId, 'containment-failed', reason, log);
-        } else if (errors.length === 0) {
-          await setStatus(incidentId, 'contained', undefined, log);
-        }
-        const status: IncidentStatus = failures.length > 0 ? 'containment-failed' : errors.length > 0 ? joined.incident.status : 'contained';
-        const error = errors[0] && new PauseTransientError(`pausing ${errors[0].targetId} failed: ${errors[0].reason}`);
-        // While a pause is being retried, people hear "containment in progress", not partial outcomes.
-        return { status, outcomes: errors.length > 0 && failures.length === 0 ? undefined : outcomes, error };
-      });
-
-      const notifyIds = actions.flatMap((action) => (action.kind === 'notify' ? [action.webhookId] : []));
-      const notified = (async () => {
-        if (notifyIds.length === 0) return;
-        let timer: Parameters<typeof clearTimeout>[0];
-        const early = await Promise.race([
-          settled.catch(() => undefined),
-          new Promise<undefined>((resolve) => {
-            timer = setTimeout(resolve, notifyWaitMs);
-          }),
-        ]);
-        clearTimeout(timer);
-        const status = early?.status ?? joined.incident.status;
-        const payload = notificationPayload({ incident: joined.incident, status, anomaly, outcomes: early?.outcomes, created: joined.created });
-        await Promise.all(notifyIds.map((webhookId) => notify(webhookId, incidentId, anomaly.id, payload, log)));
-      })();
-
-      const [result] = await Promise.all([settled, notified]);
-      if (result.error) throw result.error;
     },
   };
+
+  async function handleAnomaly(anomaly: Anomaly, dispatched: () => void): Promise<void> {
+    const { actions } = planActions(config, anomaly);
+    const baseLog = params.log.child({ chain: anomaly.chainId, block: anomaly.blockNumber, anomaly: anomaly.id });
+    if (actions.length === 0) {
+      baseLog.info({ detector: anomaly.detectorId, severity: anomaly.severity }, 'no plan rule matches this anomaly; nothing to do');
+      return;
+    }
+    // Start the pauses' reads now, so they overlap with opening the incident.
+    for (const action of actions) if (action.kind === 'pause') pauserFor(action.targetId).pauser?.prefetch(action.targetId);
+    const subject = anomalySubject({ config, contracts, anomaly });
+    const joined = await incidents.openOrJoin({ anomaly, ...subject, windowSeconds: config.plan.incidentWindow });
+    const incidentId = joined.incident.id;
+    const log = baseLog.child({ incident: incidentId });
+    log.warn({ protocol: subject.protocol, created: joined.created, severity: anomaly.severity }, joined.created ? 'incident opened' : 'anomaly joined incident');
+
+    const pauseIds = actions.flatMap((action) => (action.kind === 'pause' ? [action.targetId] : []));
+    // Not awaited before the pauses: on one Redis connection it still lands first in the timeline.
+    const started =
+      pauseIds.length > 0
+        ? incidents.append({ incidentId, entry: timelineEntry('response-started', { anomalyId: anomaly.id, pauses: pauseIds }), onceKey: `response-started:${anomaly.id}` })
+        : Promise.resolve(true);
+    if (pauseIds.length === 0) dispatched();
+    let undispatched = pauseIds.length;
+    const pauses = Promise.allSettled(
+      pauseIds.map((targetId) => {
+        let done = false;
+        const oneDispatched = () => {
+          if (done) return;
+          done = true;
+          if (--undispatched === 0) dispatched();
+        };
+        return runPause(targetId, incidentId, log, oneDispatched).finally(oneDispatched);
+      }),
+    );
+
+    const settled = pauses.then(async (results) => {
+      await started;
+      if (results.length === 0) return { status: joined.incident.status, outcomes: [] as PauseOutcome[], error: undefined };
+      const outcomes = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+      const failures = outcomes.filter((outcome) => outcome.status === 'failed');
+      // Errors a retry can fix (RPC or Redis outages) are not failures: the status stays as it is
+      // (`containment-failed` would tell people containment failed), and the queue retries the job.
+      const errors = results.flatMap((result, index) =>
+        result.status === 'rejected' ? [{ targetId: pauseIds[index]!, reason: describeError(result.reason) }] : [],
+      );
+      for (const { targetId, reason } of errors) {
+        log.error({ target: targetId, err: reason }, 'error while pausing; the job will be retried');
+        await incidents.append({ incidentId, entry: timelineEntry('response-retrying', { anomalyId: anomaly.id, targetId, reason }) });
+      }
+      if (failures.length > 0) {
+        const reason = failures.map((failure) => `${failure.targetId}: ${failure.reason}`).join('; ');
+        await setStatus(incidentId, 'containment-failed', reason, log);
+      } else if (errors.length === 0) {
+        await setStatus(incidentId, 'contained', undefined, log);
+      }
+      const status: IncidentStatus = failures.length > 0 ? 'containment-failed' : errors.length > 0 ? joined.incident.status : 'contained';
+      const error = errors[0] && new PauseTransientError(`pausing ${errors[0].targetId} failed: ${errors[0].reason}`);
+      // While a pause is being retried, people hear "containment in progress", not partial outcomes.
+      return { status, outcomes: errors.length > 0 && failures.length === 0 ? undefined : outcomes, error };
+    });
+
+    const notifyIds = actions.flatMap((action) => (action.kind === 'notify' ? [action.webhookId] : []));
+    const notified = (async () => {
+      if (notifyIds.length === 0) return;
+      let timer: Parameters<typeof clearTimeout>[0];
+      const early = await Promise.race([
+        settled.catch(() => undefined),
+        new Promise<undefined>((resolve) => {
+          timer = setTimeout(resolve, notifyWaitMs);
+        }),
+      ]);
+      clearTimeout(timer);
+      const status = early?.status ?? joined.incident.status;
+      const payload = notificationPayload({ incident: joined.incident, status, anomaly, outcomes: early?.outcomes, created: joined.created });
+      await Promise.all(notifyIds.map((webhookId) => notify(webhookId, incidentId, anomaly.id, payload, log)));
+    })();
+
+    const [result] = await Promise.all([settled, notified]);
+    if (result.error) throw result.error;
+  }
 
   async function notify(webhookId: string, incidentId: string, anomalyId: string, payload: ReturnType<typeof notificationPayload>, log: Logger): Promise<void> {
     // Per event: after "containment in progress" (a pause being retried), the retry that contains it
