@@ -10,15 +10,20 @@
  * ARGV: 1 incident key base (`prefix:incident:`), 2 new id, 3 protocol, 4 chainId, 5 now ms,
  *       6 window ms, 7 anomaly id, 8 trigger JSON, 9 severity, 10 anomaly-detected entry JSON,
  *       11 by-block index key, 12 TTL seconds of the by-block and anomaly keys, 13.. contract names.
- * Returns { incidentId, created (0|1), anomalyAdded (0|1) }.
+ * Returns { incidentId, created (0|1), anomalyAdded (0|1), incident hash (flat field/value list),
+ * trigger JSONs, contract names } — the summary comes back in the same round trip.
  */
 export const openOrJoinScript = `
 local rank = { info = 0, low = 1, medium = 2, high = 3, critical = 4 }
 local base = ARGV[1]
 local now = tonumber(ARGV[5])
 local known = redis.call('GET', KEYS[3])
+local function summary(id, created, added)
+  return { id, created, added, redis.call('HGETALL', base .. id), redis.call('LRANGE', base .. id .. ':anomalies', 0, -1),
+    redis.call('SMEMBERS', base .. id .. ':contracts') }
+end
 if known and redis.call('EXISTS', base .. known) == 1 then
-  return { known, 0, 0 }
+  return summary(known, 0, 0)
 end
 local id = redis.call('GET', KEYS[1])
 if id then
@@ -53,7 +58,7 @@ if redis.call('SADD', base .. id .. ':once', 'anomaly:' .. ARGV[7]) == 1 then
   redis.call('EXPIRE', ARGV[11], ARGV[12])
   redis.call('SET', KEYS[3], id, 'EX', ARGV[12])
 end
-return { id, created, added }
+return summary(id, created, added)
 `;
 
 /**

@@ -50,6 +50,31 @@ export class IncidentTransitionError extends Error {
 /** Index entries that map blocks and anomalies to incidents live this long (reorgs are far shorter). */
 const indexTtlSeconds = 30 * 24 * 3600;
 
+/** An incident summary from its hash, trigger JSONs and contract names (undefined if the hash is gone). */
+function toSummary(hash: Record<string, string> | undefined, triggerJsons: string[], contractNames: string[]): IncidentSummary | undefined {
+  if (!hash || !hash.id) return undefined;
+  const triggers = triggerJsons.map((json) => JSON.parse(json) as TriggerBlock);
+  return {
+    id: hash.id,
+    status: hash.status as IncidentStatus,
+    severity: hash.severity as Severity,
+    protocol: hash.protocol ?? '',
+    chainId: Number(hash.chainId),
+    contracts: [...contractNames].sort(),
+    anomalyIds: triggers.map((trigger) => trigger.anomalyId),
+    triggerBlocks: triggers,
+    createdAt: Number(hash.createdAt),
+    updatedAt: Number(hash.updatedAt),
+  };
+}
+
+/** HGETALL's flat [field, value, …] reply from a script, as an object. */
+function pairs(flat: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i]!] = flat[i + 1]!;
+  return out;
+}
+
 export function createIncidentStore(params: CreateIncidentStoreParameters): IncidentStore {
   const { redis, keyPrefix } = params;
   const incidentBase = `${keyPrefix}:incident:`;
@@ -62,26 +87,14 @@ export function createIncidentStore(params: CreateIncidentStoreParameters): Inci
     const pipeline = redis.multi();
     for (const id of ids) pipeline.hgetall(key(id)).lrange(key(id, 'anomalies'), 0, -1).smembers(key(id, 'contracts'));
     const results = (await pipeline.exec()) ?? [];
-    const out: IncidentSummary[] = [];
-    ids.forEach((_, i) => {
-      const hash = results[i * 3]?.[1] as Record<string, string> | undefined;
-      if (!hash || !hash.id) return;
-      const triggers = ((results[i * 3 + 1]?.[1] as string[]) ?? []).map((json) => JSON.parse(json) as TriggerBlock);
-      const contracts = ((results[i * 3 + 2]?.[1] as string[]) ?? []).sort();
-      out.push({
-        id: hash.id,
-        status: hash.status as IncidentStatus,
-        severity: hash.severity as Severity,
-        protocol: hash.protocol ?? '',
-        chainId: Number(hash.chainId),
-        contracts,
-        anomalyIds: triggers.map((trigger) => trigger.anomalyId),
-        triggerBlocks: triggers,
-        createdAt: Number(hash.createdAt),
-        updatedAt: Number(hash.updatedAt),
-      });
+    return ids.flatMap((_, i) => {
+      const summary = toSummary(
+        results[i * 3]?.[1] as Record<string, string> | undefined,
+        (results[i * 3 + 1]?.[1] as string[]) ?? [],
+        (results[i * 3 + 2]?.[1] as string[]) ?? [],
+      );
+      return summary ? [summary] : [];
     });
-    return out;
   }
 
   const store: IncidentStore = {
@@ -106,7 +119,7 @@ export function createIncidentStore(params: CreateIncidentStoreParameters): Inci
         // When the follower saw the head of the detecting block: the start of head→broadcast latency.
         observedAt: anomaly.observedAt,
       });
-      const [id, created, added] = (await redis.eval(
+      const [id, created, added, hashFlat, triggerJsons, contractNames] = (await redis.eval(
         openOrJoinScript,
         3,
         `${keyPrefix}:incident-open:${protocol}`,
@@ -125,8 +138,8 @@ export function createIncidentStore(params: CreateIncidentStoreParameters): Inci
         byBlockKey(anomaly.chainId, anomaly.blockHash),
         String(indexTtlSeconds),
         ...contracts,
-      )) as [string, number, number];
-      const [incident] = await readSummaries([id]);
+      )) as [string, number, number, string[], string[], string[]];
+      const incident = toSummary(pairs(hashFlat), triggerJsons, contractNames);
       if (!incident) throw new IncidentNotFoundError(`incident ${id} vanished right after it was opened`);
       return { incident, created: created === 1, anomalyAdded: added === 1 };
     },
