@@ -165,6 +165,20 @@ export function createGuardianPauser(params: CreateGuardianPauserParameters): Gu
    * viem's request and format paths: ~5-10 ms that would otherwise land on the first real pause.
    * Three reads at startup, none per block.
    */
+  /** Takes and releases a throwaway lock (own key prefix), so the lock scripts are cached and compiled. */
+  async function warmUpLock(target: ResolvedPauseTarget): Promise<void> {
+    const store = createPauseRecordStore({
+      redis: params.redis,
+      keyPrefix: `${params.keyPrefix}:warmup`,
+      chainId: chain.id,
+      address: target.address,
+      selector: target.selector,
+      guardian: account.address,
+    });
+    const lock = await store.acquire();
+    if (lock.acquired) await store.release(lock.token);
+  }
+
   const warmedUp = (async () => {
     const [first] = targets.values();
     await Promise.all([
@@ -172,6 +186,7 @@ export function createGuardianPauser(params: CreateGuardianPauserParameters): Gu
       first ? reads.readContained(first).catch(() => undefined) : undefined,
       reads.pendingNonce(),
       reads.currentFees(),
+      first ? warmUpLock(first) : undefined,
     ]);
   })().catch((error: unknown) => log.debug({ err: describeRpcError(error) }, 'pauser warm-up failed'));
 

@@ -16,7 +16,8 @@ import { createCheckpointStore } from './chain/checkpoint.js';
 import { createChainClients } from './chain/clients.js';
 import { createChainFollower } from './chain/follower.js';
 import type { LoadedConfig } from './config/load.js';
-import { startHealthServer, type HealthServer } from './http/health.js';
+import { startHealthServer, type ChainHealth, type HealthServer } from './http/health.js';
+import { warmUpIncidentStore } from './incidents/warm-up.js';
 import { createIncidentStore, type IncidentStore } from './incidents/store.js';
 import { registerSecret, registerUrlSecrets, type Logger } from './log.js';
 import { createActOnHead } from './plan/act-on-head.js';
@@ -39,6 +40,8 @@ export interface Warden {
   stop(): Promise<void>;
   /** Where the health endpoint listens (after start), e.g. `127.0.0.1:9464`. */
   healthAddress(): string | undefined;
+  /** Where each chain's follower stands (what /healthz reports). */
+  chains(): ChainHealth[];
   incidents: IncidentStore;
   redis: Redis;
   guardianAddress?: Address;
@@ -137,16 +140,26 @@ export function createWarden(params: CreateWardenParameters): Warden {
       log.warn({ chain: chainParts[followers.indexOf(follower)]!.chain.name }, 'WebSocket not subscribed yet: polling over HTTP meanwhile');
     }
   }
+  const chainStatus = (): ChainHealth[] =>
+    chainParts.map((part, index) => ({ name: part.chain.name, id: part.chain.id, tip: followers[index]!.tip(), headMode: followers[index]!.headMode() }));
+
   return {
     healthAddress: () => health?.address,
+    chains: chainStatus,
     incidents,
     redis,
     guardianAddress: account?.address,
     async start() {
-      await redis.connect().catch((error: Error) => {
-        throw redisUnavailable(config.redis.url, error.message);
-      });
+      // The pausers' warm-up may already have opened the (lazy) connection.
+      try {
+        if (redis.status === 'wait') await redis.connect();
+        await redis.ping();
+      } catch (error) {
+        throw redisUnavailable(config.redis.url, (error as Error).message);
+      }
       queue = createAnomalyQueue({ redisUrl: config.redis.url, keyPrefix });
+      // The first incident of a process must not pay for cold code and uncached scripts mid-attack.
+      await Promise.all([warmUpIncidentStore({ redis, keyPrefix }), ...[...pausers.values()].map((pauser) => pauser.warmedUp())]);
       worker = createAnomalyWorker({
         redisUrl: config.redis.url,
         keyPrefix,
@@ -155,10 +168,7 @@ export function createWarden(params: CreateWardenParameters): Warden {
       });
       await Promise.all(followers.map((follower) => follower.start()));
       await waitForSockets();
-      health = await startHealthServer({
-        listen: config.http.listen,
-        chains: () => chainParts.map((part, index) => ({ name: part.chain.name, id: part.chain.id, tip: followers[index]!.tip(), headMode: followers[index]!.headMode() })),
-      });
+      health = await startHealthServer({ listen: config.http.listen, chains: chainStatus });
       log.info({ chains: config.chains.map((chain) => chain.name), detectors: detectors.length, guardian: account?.address, health: health.address }, 'warden is following');
     },
     async stop() {

@@ -6,7 +6,7 @@
 import { fromPackageRoot } from '../paths.js';
 import type { Anomaly } from '../../detectors/types.js';
 import { loadConfig } from '../config/load.js';
-import { createWarden } from '../daemon.js';
+import { createWarden, type Warden } from '../daemon.js';
 import type { Logger } from '../log.js';
 import { drillAccounts } from './accounts.js';
 import { runDrainAttack } from './attack.js';
@@ -37,6 +37,16 @@ export interface RunDrillResult {
   report: DrillReport;
   /** Urls of what was left running with `keep`. */
   kept?: { rpcUrl: string; redisUrl: string };
+}
+
+/** Waits until every chain's follower has processed `count` more blocks (or a few block times pass). */
+async function waitForFollowedBlocks(warden: Warden, count: number, blockTime: number): Promise<void> {
+  const start = warden.chains().map((chain) => chain.tip?.number ?? -1);
+  const deadline = Date.now() + (count + 3) * blockTime * 1000;
+  while (Date.now() < deadline) {
+    if (warden.chains().every((chain, index) => (chain.tip?.number ?? -1) >= start[index]! + count)) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 export async function runDrill(params: RunDrillParameters): Promise<RunDrillResult> {
@@ -74,6 +84,8 @@ export async function runDrill(params: RunDrillParameters): Promise<RunDrillResu
     const anomalies: Anomaly[] = [];
     warden = createWarden({ loaded, log, env, onAnomalies: (batch) => anomalies.push(...batch) });
     await warden.start();
+    // Like a daemon that has been running for a while: let warden follow a few blocks before the attack.
+    await waitForFollowedBlocks(warden, 2, blockTime);
     log.info({ vault: protocol.vault, deposits: protocol.totalDeposits.toString() }, 'drill: warden is watching; the attack starts');
 
     const startedAt = Date.now();
