@@ -32,7 +32,7 @@ try {
 } finally {
   await redis.stop();
 }
-console.log('\nRPC calls per block (HTTP requests counted by a proxy in front of anvil):');
+console.log('\nJSON-RPC calls per block (counted by method by a proxy in front of anvil; batched calls count one each):');
 for (const row of calls) console.log(`  ${row.scenario.padEnd(55)} ${row.perBlock.toFixed(3).padStart(7)}  ${JSON.stringify(row.byMethod)}`);
 
 await writeFile(new URL('./results.json', import.meta.url), `${JSON.stringify({ date: new Date().toISOString(), machine, drills, callsPerBlock: calls }, null, 2)}\n`);
