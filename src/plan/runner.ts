@@ -131,7 +131,8 @@ export function createPlanRunner(params: CreatePlanRunnerParameters): PlanRunner
 
   async function handleAnomaly(anomaly: Anomaly, dispatched: () => void): Promise<void> {
     const { actions } = planActions(config, anomaly);
-    const baseLog = params.log.child({ chain: anomaly.chainId, block: anomaly.blockNumber, anomaly: anomaly.id });
+    const chainName = config.chains.find((chain) => chain.id === anomaly.chainId)?.name ?? String(anomaly.chainId);
+    const baseLog = params.log.child({ chain: chainName, block: anomaly.blockNumber, anomaly: anomaly.id });
     if (actions.length === 0) {
       baseLog.info({ detector: anomaly.detectorId, severity: anomaly.severity }, 'no plan rule matches this anomaly; nothing to do');
       return;

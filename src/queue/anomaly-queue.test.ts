@@ -136,11 +136,11 @@ describe('anomaly queue', () => {
     expect(gaps[2]).toBeGreaterThanOrEqual(115);
     expect(gaps[2]).toBeLessThan(1_000); // capped, not 240 ms and growing
     const incident = (await incidents.get((await incidents.incidentForAnomaly(anomaly.id))!))!;
-    expect(incident.status).toBe('open');
-    expect(incident.timeline.at(-1)).toMatchObject({
-      type: 'containment-failed',
+    expect(incident.status).toBe('containment-failed');
+    expect(incident.timeline.find((entry) => entry.type === 'containment-failed')).toMatchObject({
       data: { abandoned: true, anomalyId: anomaly.id, attempts: 4, reason: 'the RPC is down' },
     });
+    expect(incident.timeline.at(-1)).toMatchObject({ type: 'status-changed', data: { to: 'containment-failed' } });
     const abandonedLine = logs.split('\n').filter(Boolean).map((line) => JSON.parse(line)).find((line) => /abandoned/.test(line.msg));
     expect(abandonedLine).toMatchObject({ level: 50, anomaly: anomaly.id, err: 'the RPC is down' });
     const job = (await queue.queue.getJob(anomaly.id))!;

@@ -13,7 +13,8 @@
  *   Retry schedule (`anomalyRetrySchedule`): 70 attempts; the n-th retry waits 250 ms · 2^(n−1),
  *   capped at 30 s: 0.25, 0.5, 1, 2, 4, 8, 16 s, then every 30 s — about 31.5 minutes in all (plus
  *   the time the attempts themselves take). After the last attempt the job is abandoned: logged at
- *   error level and recorded on its incident as `containment-failed` with `abandoned: true`.
+ *   error level and recorded on its incident as `containment-failed` with `abandoned: true`; an incident
+ *   still open then takes the status `containment-failed`.
  * - Secrets: what the handler throws is reduced to one sanitized line (no urls, no request bodies)
  *   before BullMQ stores it as the job's `failedReason` and `stacktrace`, or a log line quotes it.
  * - Graceful shutdown: `worker.close()` stops taking jobs and waits for the one in flight.
@@ -203,6 +204,12 @@ export function createAnomalyWorker(params: CreateAnomalyWorkerParameters): Anom
       entry: timelineEntry('containment-failed', { abandoned: true, reason, anomalyId: anomaly.id, attempts: job.attemptsMade }),
       onceKey: `abandoned:${anomaly.id}`,
     });
+    // Still open after every attempt: say so in the status, so people see it needs them. An incident
+    // another anomaly contained (or a person resolved) keeps its status.
+    const incident = await incidents.get(incidentId);
+    if (incident?.status === 'open') {
+      await incidents.setStatus({ incidentId, status: 'containment-failed', reason: `response abandoned after ${job.attemptsMade} attempts: ${reason}` });
+    }
   }
 
   worker.on('failed', (job, error) => {
