@@ -73,11 +73,8 @@ describe('guardian pauser', () => {
     const before = await h.nonceOf(guardian.address);
     const pauser = s.pauser();
     await pauser.warmedUp();
-    const startedNs = process.hrtime.bigint();
     const outcome = await pauser.pause({ targetId: 'pause-vault', incidentId: s.incidentId, record: s.record });
     expect(outcome).toMatchObject({ status: 'paused', targetId: 'pause-vault' });
-    const sentNs = BigInt((await s.incidents.get(s.incidentId))!.timeline.find((e) => e.type === 'tx-broadcast')!.monoNs);
-    console.log(`pause() → eth_sendRawTransaction: ${(Number(sentNs - startedNs) / 1e6).toFixed(2)} ms (first call, after warm-up)`);
     expect(await h.nonceOf(guardian.address)).toBe(before + 1);
     expect(await isPaused(s.vault)).toBe(true);
     expect(await s.types()).toEqual(['anomaly-detected', 'tx-prepared', 'tx-broadcast', 'tx-mined', 'verified-paused']);

@@ -73,32 +73,6 @@ describe('anomaly queue', () => {
     await queue.close();
   });
 
-  it('picks up a job within a few milliseconds', async () => {
-    const queue = createAnomalyQueue({ redisUrl: server.url, keyPrefix: 'latency' });
-    const pickups: number[] = [];
-    let sentAt = 0n;
-    const worker = createAnomalyWorker({
-      redisUrl: server.url,
-      keyPrefix: 'latency',
-      log,
-      handle: async () => void pickups.push(Number(process.hrtime.bigint() - sentAt) / 1e6),
-    });
-    await worker.ready();
-    await new Promise((resolve) => setTimeout(resolve, 100)); // let the worker block on the marker
-    for (let i = 0; i < 20; i++) {
-      sentAt = process.hrtime.bigint();
-      await queue.add([makeAnomaly()]);
-      await waitFor(() => pickups.length === i + 1);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    const sorted = [...pickups].sort((a, b) => a - b);
-    const p50 = sorted[Math.floor(sorted.length / 2)]!;
-    console.log(`queue pickup latency (add → handler) p50 ${p50.toFixed(2)} ms, max ${sorted.at(-1)!.toFixed(2)} ms`);
-    expect(p50).toBeLessThan(10);
-    await worker.close();
-    await queue.close();
-  });
-
   it('keeps retrying for at least 30 minutes, backing off exponentially from 250 ms up to 30 s', () => {
     const delays = Array.from({ length: anomalyRetrySchedule.attempts - 1 }, (_, i) => retryDelayMs(i + 1));
     expect(delays.slice(0, 8)).toEqual([250, 500, 1_000, 2_000, 4_000, 8_000, 16_000, 30_000]);
