@@ -7,7 +7,8 @@
  * own guardian is warden's doing and is ignored; an Unpaused by anyone else is called out, since it
  * undoes a containment.
  */
-import { decodeEventLog, keccak256, parseAbiItem, toEventSelector, toHex, type AbiEvent, type Address, type Hex } from 'viem';
+import { knownRoleName } from '../src/access-control.js';
+import { decodeEventLog, parseAbiItem, toEventSelector, type AbiEvent, type Address, type Hex } from 'viem';
 import type { ResolvedContract } from '../src/config/contracts.js';
 import { uniqueAddresses } from './event.js';
 import { shortHex } from './format.js';
@@ -98,18 +99,9 @@ const watchedEvents: WatchedEvent[] = [
 
 const eventsBySelector = new Map<Hex, WatchedEvent>(watchedEvents.map((watched) => [toEventSelector(watched.layouts[0]!), watched]));
 
-/** Common AccessControl role names, so summaries say PAUSER_ROLE rather than 0x65d7…. */
-const knownRoles = new Map<string, string>([
-  [`0x${'0'.repeat(64)}`, 'DEFAULT_ADMIN_ROLE'],
-  ...[
-    'PAUSER_ROLE', 'UNPAUSER_ROLE', 'MINTER_ROLE', 'BURNER_ROLE', 'UPGRADER_ROLE', 'ADMIN_ROLE', 'GUARDIAN_ROLE', 'OPERATOR_ROLE',
-    'MANAGER_ROLE', 'EXECUTOR_ROLE', 'PROPOSER_ROLE', 'CANCELLER_ROLE', 'KEEPER_ROLE', 'GOVERNOR_ROLE', 'EMERGENCY_ROLE',
-  ].map((name): [string, string] => [keccak256(toHex(name)), name]),
-]);
-
 function roleName(role: unknown): string {
   const hex = String(role).toLowerCase();
-  return knownRoles.get(hex) ?? `role ${shortHex(hex)}`;
+  return knownRoleName(hex) ?? `role ${shortHex(hex)}`;
 }
 
 /** Builds the detector; it needs nothing from the contracts' ABIs, so it cannot fail on them. */

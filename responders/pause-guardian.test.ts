@@ -124,7 +124,7 @@ describe('guardian pauser', () => {
     const before = await h.nonceOf(guardian.address);
     const outcome = await s.pauser().pause({ targetId: 'pause-vault', incidentId: s.incidentId, record: s.record });
     expect(outcome.status).toBe('failed');
-    expect(outcome.reason).toContain(`guardian ${guardian.address} lacks the role to call pause() on vault`);
+    expect(outcome.reason).toContain(`guardian ${guardian.address} lacks PAUSER_ROLE to call pause() on vault`);
     expect(outcome.reason).toContain('AccessControlUnauthorizedAccount');
     const retry = await s.pauser().pause({ targetId: 'pause-vault', incidentId: s.incidentId, record: s.record });
     expect(retry).toMatchObject({ status: 'failed', txHash: outcome.txHash });

@@ -1,9 +1,10 @@
 /**
  * Turns a reverted pause into a sentence an on-call engineer can act on, e.g.
- * `guardian 0xAb… lacks the role to call pause() on vault (AccessControlUnauthorizedAccount(0xAb…, 0x65d7…))`.
+ * `guardian 0xAb… lacks PAUSER_ROLE to call pause() on vault (AccessControlUnauthorizedAccount(0xAb…, PAUSER_ROLE))`.
  * It replays the same call (same sender, calldata, gas) with eth_call at the block before the receipt.
  */
 import { BaseError, ContractFunctionRevertedError, type Address, type PublicClient } from 'viem';
+import { knownRoleName } from '../src/access-control.js';
 import { describeError } from '../src/errors.js';
 import type { ResolvedPauseTarget } from './pause-targets.js';
 
@@ -36,11 +37,13 @@ export async function explainRevert(params: {
     }
     // require(…, "message") decodes as Error(string): keep just the message so the text test applies.
     const name = reverted.data?.errorName === 'Error' ? undefined : reverted.data?.errorName;
+    const args = (reverted.data?.args ?? []).map((arg) => knownRoleName(arg) ?? String(arg));
     const detail = name
-      ? `${name}(${(reverted.data?.args ?? []).map(String).join(', ')})`
+      ? `${name}(${args.join(', ')})`
       : (reverted.reason ?? (reverted.signature ? `unknown error ${reverted.signature}` : 'no reason given'));
     if ((name && permissionErrors.has(name)) || (!name && permissionText.test(detail))) {
-      return `guardian ${guardian} lacks the role to call ${call} (${detail})`;
+      const role = name === 'AccessControlUnauthorizedAccount' ? knownRoleName(reverted.data?.args?.[1]) : undefined;
+      return `guardian ${guardian} lacks ${role ?? 'the role'} to call ${call} (${detail})`;
     }
     return `${call} reverted: ${detail}`;
   }

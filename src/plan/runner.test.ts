@@ -123,7 +123,7 @@ describe('plan runner', () => {
     const incident = (await s.incidents.get(summary!.id))!;
     expect(incident.status).toBe('containment-failed');
     const change = incident.timeline.find((e) => e.type === 'status-changed')!;
-    expect(change.data.reason).toMatch(/pause-vault: guardian 0x[0-9a-fA-F]{40} lacks the role to call pause\(\) on vault/);
+    expect(change.data.reason).toMatch(/pause-vault: guardian 0x[0-9a-fA-F]{40} lacks PAUSER_ROLE to call pause\(\) on vault/);
     expect(hook.bodies[0]).toMatchObject({ event: 'incident.containment-failed' });
   });
 

@@ -80,7 +80,7 @@ describe('check --live', () => {
 
     const pause = row(checkRows(noRole.stdout), 'can pause');
     expect(pause.ok).toBe(false);
-    expect(pause.detail).toMatch(new RegExp(`^guardian ${guardian} lacks the role to call pause\\(\\) on vault \\(AccessControlUnauthorizedAccount\\(${guardian}, 0x65d7`));
+    expect(pause.detail).toMatch(new RegExp(`^guardian ${guardian} lacks PAUSER_ROLE to call pause\\(\\) on vault \\(AccessControlUnauthorizedAccount\\(${guardian}, PAUSER_ROLE`));
 
     const chainRows = checkRows(chainId.stdout);
     expect(row(chainRows, 'chain id')).toMatchObject({ ok: false, detail: 'the endpoint serves chain id 31337 but the config says 1: fix the url or the chain\'s id' });
