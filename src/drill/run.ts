@@ -10,7 +10,7 @@ import { createWarden, type Warden } from '../daemon.js';
 import type { Logger } from '../log.js';
 import { drillAccounts } from './accounts.js';
 import { runDrainAttack } from './attack.js';
-import { deployDemoProtocol } from './demo-protocol.js';
+import { deployDrillProtocol, drillEnv } from './drill-env.js';
 import { startAnvil } from './processes.js';
 import { ensureDrillRedis } from './redis.js';
 import { buildDrillReport, clearDrillState, waitForContainment, type DrillReport } from './report.js';
@@ -62,22 +62,8 @@ export async function runDrill(params: RunDrillParameters): Promise<RunDrillResu
   let warden: ReturnType<typeof createWarden> | undefined;
   try {
     log.info({ rpc: anvil.url, blockTime }, 'drill: anvil is up; deploying the demo protocol');
-    const protocol = await deployDemoProtocol({
-      rpcUrl: anvil.url,
-      deployerKey: drillAccounts.deployer.key,
-      guardianAddress: drillAccounts.guardian.address,
-      depositors: drillAccounts.depositors.map((depositor) => ({ key: depositor.key, amount: depositor.amount })),
-    });
-    const env: NodeJS.ProcessEnv = {
-      ...(params.env ?? process.env),
-      DRILL_RPC_URL: anvil.url,
-      DRILL_WS_URL: anvil.wsUrl,
-      DRILL_TOKEN_ADDRESS: protocol.token,
-      DRILL_VAULT_ADDRESS: protocol.vault,
-      REDIS_URL: redis.url,
-    };
-    // The drill's guardian is anvil's well-known dev account #1 unless the user brings a key.
-    env.WARDEN_GUARDIAN_KEY ??= drillAccounts.guardian.key;
+    const protocol = await deployDrillProtocol({ rpcUrl: anvil.url });
+    const env = drillEnv({ base: params.env ?? process.env, rpcUrl: anvil.url, wsUrl: anvil.wsUrl, protocol, redisUrl: redis.url });
     const loaded = await loadConfig({ path: params.configPath ?? defaultDrillConfigPath, env });
     await clearDrillState({ redisUrl: redis.url, keyPrefix: loaded.config.redis.keyPrefix });
 

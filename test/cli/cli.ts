@@ -10,8 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Address } from 'viem';
-import { drillAccounts } from '../../src/drill/accounts.js';
-import { deployDemoProtocol } from '../../src/drill/demo-protocol.js';
+import { deployDrillProtocol, drillEnv } from '../../src/drill/drill-env.js';
 import { startAnvil, startRedisServer, type Anvil, type ManagedProcess } from '../../src/drill/processes.js';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -138,25 +137,14 @@ export interface CliChain {
 /** anvil (automine) + redis-server + the demo protocol, the guardian holding PAUSER_ROLE. */
 export async function startCliChain(): Promise<CliChain> {
   const [anvil, redis] = await Promise.all([startAnvil(), startRedisServer()]);
-  const protocol = await deployDemoProtocol({
-    rpcUrl: anvil.url,
-    deployerKey: drillAccounts.deployer.key,
-    guardianAddress: drillAccounts.guardian.address,
-    depositors: drillAccounts.depositors.map((depositor) => ({ key: depositor.key, amount: depositor.amount })),
-  });
+  const protocol = await deployDrillProtocol({ rpcUrl: anvil.url });
   return {
     anvil,
     redis,
     vault: protocol.vault,
     token: protocol.token,
-    env: {
-      DRILL_RPC_URL: anvil.url,
-      DRILL_WS_URL: anvil.wsUrl,
-      DRILL_TOKEN_ADDRESS: protocol.token,
-      DRILL_VAULT_ADDRESS: protocol.vault,
-      REDIS_URL: redis.url,
-      WARDEN_GUARDIAN_KEY: drillAccounts.guardian.key,
-    },
+    // Only the drill's variables: the CLI child gets the rest of the environment by itself.
+    env: drillEnv({ rpcUrl: anvil.url, wsUrl: anvil.wsUrl, protocol, redisUrl: redis.url }),
     async stop() {
       await Promise.all([anvil.stop(), redis.stop()]);
     },

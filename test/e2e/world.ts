@@ -6,7 +6,7 @@ import { PassThrough } from 'node:stream';
 import { createPublicClient, http, type Address, type PublicClient } from 'viem';
 import { demoVaultAbi } from '../../src/drill/abis.js';
 import { drillAccounts } from '../../src/drill/accounts.js';
-import { deployDemoProtocol } from '../../src/drill/demo-protocol.js';
+import { deployDrillProtocol, drillEnv } from '../../src/drill/drill-env.js';
 import { startAnvil, startRedisServer, type Anvil, type ManagedProcess } from '../../src/drill/processes.js';
 import { defaultDrillConfigPath } from '../../src/drill/run.js';
 import { loadConfig, type LoadedConfig } from '../../src/config/load.js';
@@ -33,22 +33,12 @@ export async function startWorld(params: { blockTime?: number; guardianHasRole?:
   const anvil = await startAnvil({ blockTime: params.blockTime });
   const redis = await startRedisServer();
   const client = createPublicClient({ transport: http(anvil.url), pollingInterval: 50 });
-  const protocol = await deployDemoProtocol({
+  // Without the role, PAUSER_ROLE goes to the attacker's address instead of warden's guardian.
+  const protocol = await deployDrillProtocol({
     rpcUrl: anvil.url,
-    deployerKey: drillAccounts.deployer.key,
-    // Without the role, PAUSER_ROLE goes to the attacker's address instead of warden's guardian.
-    guardianAddress: params.guardianHasRole === false ? drillAccounts.attacker.address : drillAccounts.guardian.address,
-    depositors: drillAccounts.depositors.map((depositor) => ({ key: depositor.key, amount: depositor.amount })),
+    guardianAddress: params.guardianHasRole === false ? drillAccounts.attacker.address : undefined,
   });
-  const env = {
-    ...process.env,
-    DRILL_RPC_URL: anvil.url,
-    DRILL_WS_URL: anvil.wsUrl,
-    DRILL_TOKEN_ADDRESS: protocol.token,
-    DRILL_VAULT_ADDRESS: protocol.vault,
-    REDIS_URL: redis.url,
-    WARDEN_GUARDIAN_KEY: drillAccounts.guardian.key,
-  };
+  const env = drillEnv({ base: process.env, rpcUrl: anvil.url, wsUrl: anvil.wsUrl, protocol, redisUrl: redis.url });
   const loaded = await loadConfig({ path: defaultDrillConfigPath, env });
   let captured = '';
   const sink = new PassThrough();
