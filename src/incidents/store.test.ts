@@ -126,6 +126,6 @@ describe('incident store', () => {
     expect(after.status).toBe('contained');
     const reorged = after.timeline.filter((e) => e.type === 'trigger-reorged-out');
     expect(reorged).toHaveLength(1);
-    expect(reorged[0]!.data).toMatchObject({ blockNumber: anomaly.blockNumber, hash: anomaly.blockHash, anomalyIds: [anomaly.id] });
+    expect(reorged[0]!.data).toMatchObject({ blockNumber: anomaly.blockNumber, blockHash: anomaly.blockHash, anomalyIds: [anomaly.id] });
   });
 });

@@ -230,7 +230,7 @@ export function createIncidentStore(params: CreateIncidentStoreParameters): Inci
             {
               chainId,
               blockNumber: triggers[0]?.blockNumber,
-              hash,
+              blockHash: hash,
               anomalyIds: triggers.map((trigger) => trigger.anomalyId),
               note: 'the block that triggered these anomalies is no longer canonical; nothing was unpaused',
             },
