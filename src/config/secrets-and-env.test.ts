@@ -1,3 +1,4 @@
+import { keccak256, toHex } from 'viem';
 import { describe, expect, it } from 'vitest';
 import { parseConfigText } from './load.js';
 import { anvilKey, issuesOf, loadEdited } from './test-helpers.js';
@@ -51,7 +52,7 @@ describe('loadConfig: keys are never inline, and never echoed', () => {
   });
 
   it('allows a bytes32 as a fixed pause argument (a role id is not a key)', () => {
-    const role = '0x65d7a28e3265b37a6474929f336521b332c1681b933f6cb9f3376673440d862a';
+    const role = keccak256(toHex('PAUSER_ROLE'));
     const { config } = loadEdited((c) => {
       c.contracts[1].abi.push('function pauseRole(bytes32 role)');
       c.responders.pauses[0].function = 'function pauseRole(bytes32 role)';
