@@ -13,6 +13,27 @@ const { client, head, caughtUp, expectCanonicalOnce } = env;
 
 const hashAt = async (n: number) => (await client().getBlock({ blockNumber: BigInt(n) })).hash as Hex;
 
+/** A follower whose onBlock holds block T+1 (T = the start block) until `release()` is called. */
+async function followHoldingNextBlock() {
+  let release: (() => void) | undefined;
+  let held: number | undefined;
+  let hold = false;
+  const h = env.follow({
+    onBlock: async (block) => {
+      if (!hold) return;
+      hold = false;
+      held = block.header.number;
+      await new Promise<void>((r) => (release = r));
+    },
+  });
+  await h.follower.start();
+  const start = h.blocks[0]!;
+  hold = true;
+  await mine(client(), 1);
+  await waitFor('T+1 held', () => held !== undefined);
+  return { h, start, release: () => release!() };
+}
+
 describe('chain follower reorgs', () => {
   it('on anvil_reorg: names exactly the dropped hashes, processes the new branch, checkpoints the new tip', async () => {
     const h = env.follow({});
@@ -37,29 +58,14 @@ describe('chain follower reorgs', () => {
     // Block T+1 is held in onBlock while two more heads (T+3, T+5) queue up behind it; then a
     // reorg replaces T+1..T+5. The queued heads are stale: T+3's parent is unknown to anvil, T+5
     // is at or below our tip by the time it is handled.
-    let release: (() => void) | undefined;
-    let held: number | undefined;
-    let hold = false;
-    const h = env.follow({
-      onBlock: async (block) => {
-        if (!hold) return;
-        hold = false;
-        held = block.header.number;
-        await new Promise<void>((r) => (release = r));
-      },
-    });
-    await h.follower.start();
-    const start = h.blocks[0]!;
-    hold = true;
-    await mine(client(), 1);
-    await waitFor('T+1 held', () => held !== undefined);
+    const { h, start, release } = await followHoldingNextBlock();
     await mine(client(), 2);
     await pause(250); // several poll intervals: head T+3 is queued
     await mine(client(), 2);
     await pause(250); // head T+5 is queued
     const oldHashes = await Promise.all([1, 2, 3, 4, 5].map((i) => hashAt(start.number + i)));
     await reorg(client(), 5);
-    release!();
+    release();
 
     await waitFor('new branch followed', caughtUp(h), 5_000);
     await pause(250); // the stale heads left in the queue are handled by now
@@ -81,27 +87,12 @@ describe('chain follower reorgs', () => {
   });
 
   it('drops a queued head above a chain that got shorter (anvil_rollback), and keeps following', async () => {
-    let release: (() => void) | undefined;
-    let held: number | undefined;
-    let hold = false;
-    const h = env.follow({
-      onBlock: async (block) => {
-        if (!hold) return;
-        hold = false;
-        held = block.header.number;
-        await new Promise<void>((r) => (release = r));
-      },
-    });
-    await h.follower.start();
-    const start = h.blocks[0]!;
-    hold = true;
-    await mine(client(), 1);
-    await waitFor('T+1 held', () => held !== undefined);
+    const { h, start, release } = await followHoldingNextBlock();
     await mine(client(), 3);
     await pause(250); // head T+4 is queued
     const gone = await Promise.all([2, 3, 4].map((i) => hashAt(start.number + i)));
     await rollback(client(), 3); // T+2..T+4 no longer exist; T+1 (held) still does
-    release!();
+    release();
     await pause(250);
     await mine(client(), 3); // past the stale head's height
     await waitFor('still following', caughtUp(h), 5_000);
