@@ -163,6 +163,14 @@ export function createIncidentStore(params: CreateIncidentStoreParameters): Inci
       return (await redis.sismember(key(incidentId, 'once'), onceKey)) === 1;
     },
 
+    async claimOnce({ incidentId, onceKey }) {
+      return (await redis.sadd(key(incidentId, 'once'), `claim:${onceKey}`)) === 1;
+    },
+
+    async releaseOnce({ incidentId, onceKey }) {
+      await redis.srem(key(incidentId, 'once'), `claim:${onceKey}`);
+    },
+
     async setStatus({ incidentId, status, reason, runId, actor = 'warden' }) {
       if (status === 'open') throw new IncidentTransitionError('an incident never goes back to open');
       if (status === 'resolved' && actor !== 'human') {

@@ -123,6 +123,12 @@ export interface IncidentStore {
   append(params: AppendParameters): Promise<boolean>;
   /** True when an entry with this onceKey was appended. */
   hasOnce(params: { incidentId: string; onceKey: string }): Promise<boolean>;
+  /**
+   * Atomically claims `onceKey` for this incident: true for exactly one caller across workers and
+   * replicas. For side effects outside Redis (a webhook): claim, act, and `releaseOnce` if it failed.
+   */
+  claimOnce(params: { incidentId: string; onceKey: string }): Promise<boolean>;
+  releaseOnce(params: { incidentId: string; onceKey: string }): Promise<void>;
   /** Guarded transition (see `allowedTransitions`); records `status-changed` when it changes. */
   setStatus(params: SetStatusParameters): Promise<SetStatusResult>;
   get(id: string): Promise<Incident | undefined>;

@@ -59,7 +59,7 @@ async function setup(options: { pauser?: Address } = {}) {
     targets: resolvePauseTargets(config, contracts), redis: h.redis, keyPrefix, log: h.log, pollIntervalMs: 25,
   });
   const runner = createPlanRunner({ config, contracts, incidents, pausers: new Map([[31337, pauser]]), log: h.log });
-  return { vault, config, contracts, incidents, runner };
+  return { vault, config, contracts, incidents, runner, keyPrefix };
 }
 
 describe('plan matching', () => {
@@ -83,6 +83,21 @@ describe('plan matching', () => {
 });
 
 describe('plan runner', () => {
+  it('sends one notification when two replicas handle the same anomaly at once', async () => {
+    const s = await setup();
+    // A second replica: its own pauser and runner on the same Redis and key prefix.
+    const secondPauser = createGuardianPauser({
+      chain: s.config.chains[0]!, publicClient: h.client, account: guardian, guardian: s.config.responders.guardian!,
+      targets: resolvePauseTargets(s.config, s.contracts), redis: h.redis, keyPrefix: s.keyPrefix, log: h.log, pollIntervalMs: 25,
+    });
+    const second = createPlanRunner({ config: s.config, contracts: s.contracts, incidents: s.incidents, pausers: new Map([[31337, secondPauser]]), log: h.log });
+    hook.bodies.length = 0;
+    const anomaly = makeAnomaly({ detectorId: 'vault-drain', addresses: [s.vault] });
+    await Promise.all([s.runner.handle(anomaly), second.handle(anomaly)]);
+    expect(hook.bodies).toHaveLength(1);
+    expect(hook.bodies[0]).toMatchObject({ event: 'incident.contained' });
+  });
+
   it('opens an incident, pauses, marks it contained, then notifies — and a retried job adds nothing', async () => {
     const s = await setup();
     hook.bodies.length = 0;

@@ -212,18 +212,22 @@ export function createPlanRunner(params: CreatePlanRunnerParameters): PlanRunner
   }
 
   async function notify(webhookId: string, incidentId: string, anomalyId: string, payload: ReturnType<typeof notificationPayload>, log: Logger): Promise<void> {
-    // Per event: after "containment in progress" (a pause being retried), the retry that contains it
-    // still tells people; a plain retry of a finished job sends nothing twice.
-    const onceKey = `notification-sent:${webhookId}:${anomalyId}:${payload.event}`;
-    if (await incidents.hasOnce({ incidentId, onceKey })) return;
+    // One notification per webhook, anomaly and incident state, across retries and replicas: after
+    // "containment in progress" (a pause being retried) the run that contains it still tells people,
+    // but two replicas handling the same anomaly send it once. Claimed before sending, released if
+    // the send failed (so a retry can try again).
+    const state = payload.incident.status;
+    const onceKey = `notification:${webhookId}:${anomalyId}:${state}`;
+    if (!(await incidents.claimOnce({ incidentId, onceKey }))) return;
     const webhook = config.responders.webhooks.find((hook) => hook.id === webhookId);
     const result = webhook
       ? await sendWebhook({ webhook, payload, fetch: params.fetch })
       : { ok: false as const, error: `the plan names webhook "${webhookId}", which responders.webhooks does not define`, attempts: 0 };
     if (result.ok) {
-      await incidents.append({ incidentId, entry: timelineEntry('notification-sent', { webhook: webhookId, event: payload.event, httpStatus: result.status, attempts: result.attempts }), onceKey });
+      await incidents.append({ incidentId, entry: timelineEntry('notification-sent', { webhook: webhookId, event: payload.event, httpStatus: result.status, attempts: result.attempts }) });
       log.info({ webhook: webhookId, event: payload.event }, 'notification sent');
     } else {
+      await incidents.releaseOnce({ incidentId, onceKey });
       await incidents.append({ incidentId, entry: timelineEntry('notification-failed', { webhook: webhookId, event: payload.event, error: result.error, attempts: result.attempts }) });
       log.warn({ webhook: webhookId, err: result.error }, 'notification failed');
     }
