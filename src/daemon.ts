@@ -24,6 +24,7 @@ import { createActOnHead } from './plan/act-on-head.js';
 import { createPlanRunner } from './plan/runner.js';
 import { createAnomalyQueue, createAnomalyWorker, type AnomalyQueue } from './queue/anomaly-queue.js';
 import { redisUnavailable } from './redis.js';
+import { describeError } from './errors.js';
 
 export interface CreateWardenParameters {
   loaded: LoadedConfig;
@@ -159,7 +160,13 @@ export function createWarden(params: CreateWardenParameters): Warden {
       }
       queue = createAnomalyQueue({ redisUrl: config.redis.url, keyPrefix });
       // The first incident of a process must not pay for cold code and uncached scripts mid-attack.
-      await Promise.all([warmUpIncidentStore({ redis, keyPrefix }), ...[...pausers.values()].map((pauser) => pauser.warmedUp())]);
+      // Best effort, and bounded: a slow RPC must not hold up following.
+      const warmUps = Promise.all([
+        warmUpIncidentStore({ redis, keyPrefix }).catch((error: unknown) => log.warn({ err: describeError(error) }, 'incident warm-up failed')),
+        ...[...pausers.values()].map((pauser) => pauser.warmedUp()),
+      ]);
+      await Promise.race([warmUps, new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
+      health = await startHealthServer({ listen: config.http.listen, chains: chainStatus });
       worker = createAnomalyWorker({
         redisUrl: config.redis.url,
         keyPrefix,
@@ -168,7 +175,6 @@ export function createWarden(params: CreateWardenParameters): Warden {
       });
       await Promise.all(followers.map((follower) => follower.start()));
       await waitForSockets();
-      health = await startHealthServer({ listen: config.http.listen, chains: chainStatus });
       log.info({ chains: config.chains.map((chain) => chain.name), detectors: detectors.length, guardian: account?.address, health: health.address }, 'warden is following');
     },
     async stop() {

@@ -1,6 +1,7 @@
 import { HttpRequestError } from 'viem';
 import { describe, expect, it } from 'vitest';
 import { describeError } from './errors.js';
+import { registerUrlSecrets } from './log.js';
 
 describe('describeError', () => {
   it('keeps one line of a viem error, without the url (and its key) or the request body', () => {
@@ -21,6 +22,16 @@ describe('describeError', () => {
     expect(describeError({ type: 'close', code: 1006, reason: 'abnormal closure' })).toBe('close code 1006 abnormal closure');
     expect(describeError({ type: 'error' })).toBe('error');
     expect(describeError('plain text')).toBe('plain text');
+  });
+
+  it('removes registered secrets even where no url shows them', () => {
+    registerUrlSecrets('https://eth.example.com/v2/Zz9Yy8Xx7Ww6Vv5Uu4');
+    expect(describeError(new Error('POST eth.example.com/v2/Zz9Yy8Xx7Ww6Vv5Uu4 failed'))).toBe('POST eth.example.com/v2/[REDACTED] failed');
+  });
+
+  it('stays fast on huge single-line messages', () => {
+    const text = describeError(new Error(`${'a.'.repeat(200_000)} end`));
+    expect(text.length).toBeLessThanOrEqual(300);
   });
 
   it('shows other urls as scheme and host', () => {

@@ -8,7 +8,7 @@
  * dropped, other urls are shown as scheme and host only, and the deepest system error code
  * (ECONNREFUSED, ENOTFOUND, …) is added because it usually says what to fix.
  */
-import { redactUrl } from './log.js';
+import { redactUrl, scrubSecrets } from './log.js';
 
 /** The first line of an error's message (or of `String(error)`), as is. */
 export function firstLine(error: unknown): string {
@@ -17,7 +17,7 @@ export function firstLine(error: unknown): string {
 
 const urlPattern = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'`<>)]+/gi;
 /** Labels viem puts before a url or a request body; whatever follows them on the line is dropped. */
-const secretBearingLabel = /\s*\b(?:URL|Request body|Request Arguments|Raw Call Arguments):.*$/i;
+const secretBearingLabel = /\b(?:URL|Request body|Request Arguments|Raw Call Arguments):.*$/i;
 
 interface ErrorLike {
   name?: string;
@@ -40,11 +40,13 @@ export function redactUrlsIn(text: string): string {
  * @example describeError(httpRequestError) // "fetch failed (ECONNREFUSED)" — not "… URL: https://host/v2/KEY …"
  */
 export function describeError(error: unknown, maxLength = 300): string {
-  let text = mainText(error);
-  text = (text.split('\n')[0] ?? '').replace(secretBearingLabel, '').trim();
+  // Cut first: error texts can be huge (HTTP bodies, revert strings) and no regex should see more.
+  let text = (mainText(error).split('\n', 1)[0] ?? '').slice(0, maxLength * 2);
+  text = text.replace(secretBearingLabel, '').trim();
   const code = systemCode(error);
   if (code && !text.includes(code)) text = `${text.replace(/\.$/, '')} (${code})`;
-  return redactUrlsIn(text || (error instanceof Error ? error.name : 'unknown error')).slice(0, maxLength);
+  // Registered secrets (keys, url credentials) are removed here too: this text also goes to Redis.
+  return scrubSecrets(redactUrlsIn(text || (error instanceof Error ? error.name : 'unknown error'))).slice(0, maxLength);
 }
 
 function mainText(error: unknown): string {

@@ -38,6 +38,11 @@ describe('logging keeps secrets out', () => {
     expect(scrubbed).toContain('HTTP request failed');
   });
 
+  it('does not take chain names in urls for keys', () => {
+    registerUrlSecrets('https://polygon-amoy.example.com/polygon_amoy_testnet/');
+    expect(scrubSecrets('following polygon_amoy_testnet')).toBe('following polygon_amoy_testnet');
+  });
+
   it('shows urls as scheme and host only when they may carry credentials', () => {
     expect(redactUrl('https://eth.example.com/v2/KEY')).toBe('https://eth.example.com/…');
     expect(redactUrl('http://127.0.0.1:8545')).toBe('http://127.0.0.1:8545');

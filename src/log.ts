@@ -53,14 +53,15 @@ export function scrubSecrets(text: string): string {
 }
 
 /**
- * Registers the parts of a url that may carry credentials: the whole url, its password, and every
- * path segment or query value long enough to be an API key (`/v2/<key>`, `?apikey=<key>`).
+ * Registers the parts of a url that may carry credentials: its password, and every path segment or
+ * query value that looks like an API key (`/v2/<key>`, `?apikey=<key>`), and then the whole url.
  */
 export function registerUrlSecrets(url: string): void {
   try {
     const parsed = new URL(url);
-    const parts = [parsed.password, ...parsed.pathname.split('/'), ...[...parsed.searchParams.values()]];
-    const credentialBearing = parts.filter((part) => part.length >= 12);
+    const parts = [...parsed.pathname.split('/'), ...[...parsed.searchParams.values()]];
+    // Looks like an API key: long, letters and digits mixed (`polygon_amoy_testnet` is a name, not a key).
+    const credentialBearing = parts.filter((part) => part.length >= 16 && /[0-9]/.test(part) && /[A-Za-z]/.test(part));
     if (parsed.password || credentialBearing.length > 0) registerSecret(url);
     for (const part of credentialBearing) registerSecret(part);
     if (parsed.password) registerSecret(decodeURIComponent(parsed.password));
