@@ -30,6 +30,8 @@ describe('act on the head', () => {
     await actOnHead.handleJob(anomaly('an_1'));
     expect(runner.runs).toEqual(['an_1']);
     expect(actOnHead.pending()).toBe(0);
+    actOnHead.start(anomaly('an_1')); // the block again after a failed queue write: still no second run
+    expect(runner.runs).toEqual(['an_1']);
   });
 
   it('runs the plan for a job it did not start (another replica detected it, or this process restarted)', async () => {

@@ -34,7 +34,11 @@ export function createActOnHead(params: {
   /** How long a local run is remembered for its job to claim; default 10 minutes. */
   rememberMs?: number;
 }): ActOnHead {
-  const inflight = new Map<string, Promise<void>>();
+  /**
+   * Local runs by anomaly id, remembered for `rememberMs` even after a job claimed them: a block the
+   * follower processes again (its queue write failed) must not start a second run.
+   */
+  const inflight = new Map<string, { run: Promise<void>; claimed: boolean }>();
   /** Every run not yet settled, claimed or not: shutdown waits for these. */
   const running = new Set<Promise<void>>();
   const rememberMs = params.rememberMs ?? 10 * 60_000;
@@ -46,22 +50,24 @@ export function createActOnHead(params: {
       const run = params.runner.handle(anomaly, { dispatched: markDispatched });
       void run.then(markDispatched, markDispatched);
       run.catch(() => {}); // the job that claims it sees the error (and BullMQ retries)
-      inflight.set(anomaly.id, run);
+      const entry = { run, claimed: false };
+      inflight.set(anomaly.id, entry);
       running.add(run);
       void run.finally(() => running.delete(run)).catch(() => {});
       // If another replica's worker took the job, nobody claims this run: forget it after a while.
       setTimeout(() => {
-        if (inflight.get(anomaly.id) === run) inflight.delete(anomaly.id);
+        if (inflight.get(anomaly.id) === entry) inflight.delete(anomaly.id);
       }, rememberMs).unref();
       return dispatched;
     },
     handleJob(anomaly) {
       const local = inflight.get(anomaly.id);
-      if (!local) return params.runner.handle(anomaly);
-      inflight.delete(anomaly.id);
-      return local;
+      // A retried job (the claimed run failed) or a job this process did not start runs the plan.
+      if (!local || local.claimed) return params.runner.handle(anomaly);
+      local.claimed = true;
+      return local.run;
     },
-    pending: () => inflight.size,
+    pending: () => [...inflight.values()].filter((entry) => !entry.claimed).length,
     async drain() {
       await Promise.allSettled([...running]);
     },

@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
+import { UnrecoverableError } from 'bullmq';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Anomaly } from '../../detectors/types.js';
@@ -120,6 +121,34 @@ describe('anomaly queue', () => {
     const job = (await queue.queue.getJob(anomaly.id))!;
     expect(job.failedReason).toBe('the RPC is down');
     expect(JSON.stringify(job.stacktrace) + logs).not.toContain('SECRETKEY');
+    await queue.close();
+  });
+
+  it('treats a job BullMQ fails for good early (UnrecoverableError, e.g. stalled too often) as abandoned', async () => {
+    const keyPrefix = 'unrecoverable';
+    const incidents = createIncidentStore({ redis, keyPrefix });
+    let logs = '';
+    const sink = new Writable({ write(chunk, _encoding, done) { logs += chunk.toString(); done(); } });
+    const queue = createAnomalyQueue({ redisUrl: server.url, keyPrefix });
+    let runs = 0;
+    const worker = createAnomalyWorker({
+      redisUrl: server.url,
+      keyPrefix,
+      log: pino({ level: 'info' }, sink),
+      handle: async (anomaly) => {
+        runs += 1;
+        await incidents.openOrJoin({ anomaly, protocol: 'demo', contracts: ['vault'], windowSeconds: 600 });
+        throw new UnrecoverableError('job stalled more than allowable limit');
+      },
+    });
+    const anomaly = makeAnomaly();
+    await queue.add([anomaly]);
+    await waitFor(() => logs.includes('abandoned'));
+    await worker.close();
+    expect(runs).toBe(1);
+    const incident = (await incidents.get((await incidents.incidentForAnomaly(anomaly.id))!))!;
+    expect(incident.status).toBe('containment-failed');
+    expect(logs).not.toContain('retrying');
     await queue.close();
   });
 });

@@ -189,7 +189,10 @@ export function createAnomalyWorker(params: CreateAnomalyWorkerParameters): Anom
 
   function incidentStore(): IncidentStore {
     if (params.incidents) return params.incidents;
-    ownRedis ??= new Redis(params.redisUrl, { maxRetriesPerRequest: 3 });
+    if (!ownRedis) {
+      ownRedis = new Redis(params.redisUrl, { maxRetriesPerRequest: 3 });
+      ownRedis.on('error', (error: Error) => log.warn({ err: describeError(error) }, 'redis error (abandoned-job records)'));
+    }
     return createIncidentStore({ redis: ownRedis, keyPrefix: params.keyPrefix });
   }
 
@@ -216,7 +219,10 @@ export function createAnomalyWorker(params: CreateAnomalyWorkerParameters): Anom
     const anomaly = job?.data;
     const context = { chain: anomaly?.chainId, block: anomaly?.blockNumber, anomaly: anomaly?.id, attempt: job?.attemptsMade };
     const reason = describeError(error);
-    if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) {
+    // BullMQ also fails a job for good without using up its attempts (UnrecoverableError, e.g. "job
+    // stalled more than allowable limit" after a worker was killed twice mid-job): that is final too.
+    const final = error?.name === 'UnrecoverableError' || (job !== undefined && job.attemptsMade >= (job.opts.attempts ?? 1));
+    if (!job || !final) {
       log.warn({ ...context, err: reason, retryInMs: job ? retryDelayMs(job.attemptsMade, schedule) : undefined }, 'anomaly job failed; retrying');
       return;
     }
