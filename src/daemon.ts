@@ -94,13 +94,16 @@ export function createWarden(params: CreateWardenParameters): Warden {
   // Created in start(): a queue opens connections at once, and with Redis down it would log forever.
   let queue: AnomalyQueue | undefined;
   let worker: { close(): Promise<void> } | undefined;
-  const followers = chainParts.map((part) =>
+  /** Wall time each chain last processed a block, for /healthz. */
+  const lastBlockAt: (number | undefined)[] = chainParts.map(() => undefined);
+  const followers = chainParts.map((part, index) =>
     createChainFollower({
       chain: part.chain,
       clients: part.clients,
       checkpoint: createCheckpointStore({ redis, keyPrefix, chainId: part.chain.id }),
       log: log,
       async onBlock(block) {
+        lastBlockAt[index] = Date.now();
         part.pauser?.observeHead(block.header);
         const anomalies = await part.processor.process(block);
         if (anomalies.length === 0) return;
@@ -142,7 +145,13 @@ export function createWarden(params: CreateWardenParameters): Warden {
     }
   }
   const chainStatus = (): ChainHealth[] =>
-    chainParts.map((part, index) => ({ name: part.chain.name, id: part.chain.id, tip: followers[index]!.tip(), headMode: followers[index]!.headMode() }));
+    chainParts.map((part, index) => ({
+      name: part.chain.name,
+      id: part.chain.id,
+      tip: followers[index]!.tip(),
+      headMode: followers[index]!.headMode(),
+      secondsSinceLastBlock: lastBlockAt[index] === undefined ? undefined : Math.round((Date.now() - lastBlockAt[index]!) / 100) / 10,
+    }));
 
   return {
     healthAddress: () => health?.address,

@@ -12,6 +12,8 @@ export interface ChainHealth {
   tip?: { number: number; hash: string };
   /** Where heads come from right now. */
   headMode: 'ws' | 'poll';
+  /** Seconds since the follower last processed a block (absent before the first): a stalled chain shows here. */
+  secondsSinceLastBlock?: number;
 }
 
 export interface HealthServer {

@@ -62,6 +62,7 @@ describe('containment through the queue', () => {
       expect(body.chains).toHaveLength(1);
       expect(body.chains[0]).toMatchObject({ name: 'anvil', headMode: 'ws' });
       expect(body.chains[0]!.tip?.number).toBeGreaterThanOrEqual(2);
+      expect((body.chains[0] as { secondsSinceLastBlock?: number }).secondsSinceLastBlock).toBeGreaterThanOrEqual(0);
       expect((await fetch(`http://${world.warden.healthAddress()}/nope`)).status).toBe(404);
     });
 
