@@ -24,15 +24,15 @@
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { keccak256, type Address, type Hex, type LocalAccount, type PublicClient } from 'viem';
+import { type Address, type Hex, type LocalAccount, type PublicClient } from 'viem';
 import { sleep } from '../src/chain/retry.js';
 import type { ChainConfig, GuardianConfig } from '../src/config/schema.js';
 import { timelineEntry, type TimelineEntry, type TimelineEntryType } from '../src/incidents/types.js';
-import type { Fees } from './pause-fees.js';
 import { followPauseTx, recordFailure, type FollowContext } from './pause-follow.js';
 import { createPauseReader } from './pause-reads.js';
 import { createPauseRecordStore, type PauseRecordStore } from './pause-record.js';
 import { sendNewPause } from './pause-send.js';
+import { createPauseSigner } from './pause-signer.js';
 import type { ResolvedPauseTarget } from './pause-targets.js';
 import { describeRpcError, PauseTransientError, transientPauseError } from './rpc-errors.js';
 
@@ -115,19 +115,8 @@ export function createGuardianPauser(params: CreateGuardianPauserParameters): Gu
   const inFlight = new Map<string, Promise<PauseOutcome>>();
   const reads = createPauseReader({ chain, client, guardianAddress: account.address, guardian });
 
-  async function sign(target: ResolvedPauseTarget, nonce: number, fees: Fees): Promise<{ raw: Hex; hash: Hex }> {
-    const raw = await account.signTransaction({
-      type: 'eip1559',
-      chainId: chain.id,
-      to: target.address,
-      data: target.calldata,
-      value: 0n,
-      nonce,
-      gas: target.gasLimit,
-      ...fees,
-    });
-    return { raw, hash: keccak256(raw) };
-  }
+  const signer = createPauseSigner({ account, chainId: chain.id });
+  const sign = signer.sign;
 
   async function broadcast(raw: Hex): Promise<void> {
     await client.request({ method: 'eth_sendRawTransaction', params: [raw] });
@@ -198,7 +187,12 @@ export function createGuardianPauser(params: CreateGuardianPauserParameters): Gu
     prefetch(targetId) {
       const target = targets.get(targetId);
       // While a pause runs, its reads would race it: the next pause reads afresh.
-      if (target && inFlight.size === 0) reads.prefetch(target);
+      if (!target || inFlight.size > 0) return;
+      const state = reads.prefetch(target);
+      void state?.then(([contained, nonce, head]) => {
+        if (contained) return;
+        signer.presign(target, nonce, head.fees);
+      }, () => {});
     },
     observeHead: reads.observeHead,
     pause(pause) {

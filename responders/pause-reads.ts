@@ -29,8 +29,11 @@ export interface PauseReader {
   currentFees(): Promise<HeadFees>;
   /** The three reads at once. */
   readState(target: ResolvedPauseTarget): Promise<PauseReads>;
-  /** Starts `readState(target)` now for the next `takePrefetched(target.id)`. */
-  prefetch(target: ResolvedPauseTarget): void;
+  /**
+   * Starts `readState(target)` now for the next `takePrefetched(target.id)` and returns it; when a
+   * fresh prefetch of the target is already under way, returns nothing and starts nothing.
+   */
+  prefetch(target: ResolvedPauseTarget): Promise<PauseReads> | undefined;
   /** The prefetched reads of `targetId` if still fresh (each prefetch is handed out at most once). */
   takePrefetched(targetId: string): Promise<PauseReads> | undefined;
   observeHead(head: { number: number; baseFeePerGas?: bigint }): void;
@@ -83,9 +86,12 @@ export function createPauseReader(params: CreatePauseReaderParameters): PauseRea
     currentFees,
     readState,
     prefetch(target) {
+      const existing = prefetched.get(target.id);
+      if (existing && Date.now() - existing.at <= prefetchFreshMs) return undefined;
       const reads = readState(target);
       reads.catch(() => {}); // a failed prefetch is read again by pause()
       prefetched.set(target.id, { reads, at: Date.now() });
+      return reads;
     },
     takePrefetched(targetId) {
       const entry = prefetched.get(targetId);

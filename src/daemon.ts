@@ -101,23 +101,23 @@ export function createWarden(params: CreateWardenParameters): Warden {
       chain: part.chain,
       clients: part.clients,
       checkpoint: createCheckpointStore({ redis, keyPrefix, chainId: part.chain.id }),
-      log: log,
+      log,
       async onBlock(block) {
         lastBlockAt[index] = Date.now();
         part.pauser?.observeHead(block.header);
         const anomalies = await part.processor.process(block);
         if (anomalies.length === 0) return;
-        // Containment starts now. The queue write waits until the pauses are broadcast (at most
-        // `queueDeferMs`), so its Redis traffic never delays them; the checkpoint waits for the write.
-        const dispatched = Promise.all(anomalies.map((anomaly) => actOnHead.start(anomaly)));
-        await Promise.race([dispatched, new Promise((resolve) => setTimeout(resolve, queueDeferMs).unref())]);
-        await queue!.add(anomalies);
         for (const anomaly of anomalies) {
           log.warn(
             { chain: part.chain.name, block: anomaly.blockNumber, anomaly: anomaly.id, detector: anomaly.detectorId, severity: anomaly.severity },
             anomaly.summary,
           );
         }
+        // Containment starts now. The queue write waits until the pauses are broadcast (at most
+        // `queueDeferMs`), so its Redis traffic never delays them; the checkpoint waits for the write.
+        const dispatched = Promise.all(anomalies.map((anomaly) => actOnHead.start(anomaly)));
+        await Promise.race([dispatched, new Promise((resolve) => setTimeout(resolve, queueDeferMs).unref())]);
+        await queue!.add(anomalies);
         params.onAnomalies?.(anomalies);
       },
       async onReorg(event) {
