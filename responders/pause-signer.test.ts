@@ -2,15 +2,14 @@ import { keccak256, parseTransaction, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { describe, expect, it } from 'vitest';
 import { GUARDIAN } from '../src/drill/accounts.js';
-import { createPauseSigner } from './pause-signer.js';
-import type { ResolvedPauseTarget } from './pause-targets.js';
+import { createPauseSigner, type SignableTarget } from './pause-signer.js';
 
-const target = {
+const target: SignableTarget = {
   id: 'pause-vault',
   address: '0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512',
-  calldata: '0x8456cb59' as Hex,
+  calldata: '0x8456cb59' as Hex, // pause()
   gasLimit: 200_000n,
-} as ResolvedPauseTarget;
+};
 const fees = { maxFeePerGas: 3_000_000_000n, maxPriorityFeePerGas: 2_000_000_000n };
 
 describe('pause signer', () => {

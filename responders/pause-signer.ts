@@ -8,22 +8,25 @@ import { keccak256, type Hex, type LocalAccount } from 'viem';
 import type { Fees } from './pause-fees.js';
 import type { ResolvedPauseTarget } from './pause-targets.js';
 
+/** What a pause tx is made of: the configured target's address, calldata and gas limit. */
+export type SignableTarget = Pick<ResolvedPauseTarget, 'id' | 'address' | 'calldata' | 'gasLimit'>;
+
 export interface SignedPause {
   raw: Hex;
   hash: Hex;
 }
 
 export interface PauseSigner {
-  sign(target: ResolvedPauseTarget, nonce: number, fees: Fees): Promise<SignedPause>;
+  sign(target: SignableTarget, nonce: number, fees: Fees): Promise<SignedPause>;
   /** Signs in the background what `sign` will probably be asked for next. */
-  presign(target: ResolvedPauseTarget, nonce: number, fees: Fees): void;
+  presign(target: SignableTarget, nonce: number, fees: Fees): void;
 }
 
 export function createPauseSigner(params: { account: LocalAccount; chainId: number }): PauseSigner {
   const presigned = new Map<string, Promise<SignedPause>>();
-  const keyOf = (target: ResolvedPauseTarget, nonce: number, fees: Fees) => `${target.id}|${nonce}|${fees.maxFeePerGas}|${fees.maxPriorityFeePerGas}`;
+  const keyOf = (target: SignableTarget, nonce: number, fees: Fees) => `${target.id}|${nonce}|${fees.maxFeePerGas}|${fees.maxPriorityFeePerGas}`;
 
-  async function signNow(target: ResolvedPauseTarget, nonce: number, fees: Fees): Promise<SignedPause> {
+  async function signNow(target: SignableTarget, nonce: number, fees: Fees): Promise<SignedPause> {
     const raw = await params.account.signTransaction({
       type: 'eip1559',
       chainId: params.chainId,
