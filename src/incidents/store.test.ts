@@ -105,6 +105,8 @@ describe('incident store', () => {
     const { incident } = await store.openOrJoin({ anomaly: makeAnomaly(), protocol: 'demo', contracts: [], windowSeconds: 600 });
     expect(await store.setStatus({ incidentId: incident.id, status: 'contained' })).toEqual({ changed: true, from: 'open', to: 'contained' });
     expect((await store.setStatus({ incidentId: incident.id, status: 'contained' })).changed).toBe(false);
+    // onlyFrom: an abandoned response does not overwrite a containment that happened meanwhile.
+    expect(await store.setStatus({ incidentId: incident.id, status: 'containment-failed', onlyFrom: ['open'] })).toEqual({ changed: false, from: 'contained', to: 'containment-failed' });
     await expect(store.setStatus({ incidentId: incident.id, status: 'open' })).rejects.toThrow(/never goes back to open/);
     await expect(store.setStatus({ incidentId: incident.id, status: 'resolved' })).rejects.toThrow(/only a person/);
     await store.setStatus({ incidentId: incident.id, status: 'resolved', actor: 'human' });

@@ -171,12 +171,12 @@ export function createIncidentStore(params: CreateIncidentStoreParameters): Inci
       await redis.srem(key(incidentId, 'once'), `claim:${onceKey}`);
     },
 
-    async setStatus({ incidentId, status, reason, runId, actor = 'warden' }) {
+    async setStatus({ incidentId, status, reason, runId, actor = 'warden', onlyFrom }) {
       if (status === 'open') throw new IncidentTransitionError('an incident never goes back to open');
       if (status === 'resolved' && actor !== 'human') {
         throw new IncidentTransitionError('only a person resolves an incident');
       }
-      const fromStatuses = incidentStatuses.filter((from) => allowedTransitions[from].includes(status));
+      const fromStatuses = incidentStatuses.filter((from) => allowedTransitions[from].includes(status) && (!onlyFrom || onlyFrom.includes(from)));
       // `from` comes first in data so the script's single "__FROM__" substitution hits it.
       const entry = timelineEntry('status-changed', { from: '__FROM__', to: status, ...(reason ? { reason } : {}) }, runId ?? processRunId);
       const [result, from] = (await redis.eval(
@@ -190,6 +190,7 @@ export function createIncidentStore(params: CreateIncidentStoreParameters): Inci
         String(Date.now()),
       )) as [number, string];
       if (result === -2) throw new IncidentNotFoundError(`no incident ${incidentId}`);
+      if (result === -1 && onlyFrom && allowedTransitions[from as IncidentStatus]?.includes(status)) return { changed: false, from: from as IncidentStatus, to: status };
       if (result === -1) throw new IncidentTransitionError(`incident ${incidentId}: ${from} → ${status} is not allowed`);
       return { changed: result === 1, from: from as IncidentStatus, to: status };
     },

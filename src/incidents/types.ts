@@ -108,6 +108,8 @@ export interface SetStatusParameters {
   runId?: string;
   /** Only a person may resolve an incident (a later issue adds the command). */
   actor?: 'warden' | 'human';
+  /** Change only from these statuses (checked atomically); from any other the call is a no-op. */
+  onlyFrom?: IncidentStatus[];
 }
 
 export interface SetStatusResult {

@@ -35,7 +35,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Anomaly } from '../../detectors/types.js';
 import { describeError } from '../errors.js';
-import { createIncidentStore } from '../incidents/store.js';
+import { createIncidentStore, IncidentTransitionError } from '../incidents/store.js';
 import { timelineEntry, type IncidentStore } from '../incidents/types.js';
 
 export const anomalyQueueName = 'anomalies';
@@ -209,10 +209,14 @@ export function createAnomalyWorker(params: CreateAnomalyWorkerParameters): Anom
     });
     // Still open after every attempt: say so in the status, so people see it needs them. An incident
     // another anomaly contained (or a person resolved) keeps its status.
-    const incident = await incidents.get(incidentId);
-    if (incident?.status === 'open') {
-      await incidents.setStatus({ incidentId, status: 'containment-failed', reason: `response abandoned after ${job.attemptsMade} attempts: ${reason}` });
-    }
+    await incidents.setStatus({
+      incidentId,
+      status: 'containment-failed',
+      reason: `response abandoned after ${job.attemptsMade} attempts: ${reason}`,
+      onlyFrom: ['open'], // atomically: a run that contained it meanwhile keeps its word
+    }).catch((error: unknown) => {
+      if (!(error instanceof IncidentTransitionError)) throw error; // resolved by a person meanwhile
+    });
   }
 
   worker.on('failed', (job, error) => {
