@@ -177,7 +177,13 @@ export function createPlanRunner(params: CreatePlanRunnerParameters): PlanRunner
       );
       for (const { targetId, reason } of errors) {
         log.error({ target: targetId, err: reason }, 'error while pausing; the job will be retried');
-        await incidents.append({ incidentId, entry: timelineEntry('response-retrying', { anomalyId: anomaly.id, targetId, reason }) });
+        // Once per anomaly, target and reason: a long outage does not flood the timeline (the logs and an
+        // eventual abandoned entry carry the attempt count).
+        await incidents.append({
+          incidentId,
+          entry: timelineEntry('response-retrying', { anomalyId: anomaly.id, targetId, reason }),
+          onceKey: `response-retrying:${anomaly.id}:${targetId}:${reason}`,
+        });
       }
       if (failures.length > 0) {
         const reason = failures.map((failure) => `${failure.targetId}: ${failure.reason}`).join('; ');
