@@ -71,6 +71,17 @@ export interface GuardianPauser {
    */
   prefetch(targetId: string): void;
   /**
+   * After a reorg back to `commonAncestor`: pause txs of this pauser that were mined above it are no
+   * longer on the chain. For each, `onDropped` is told (to record it), then the pause is run again for
+   * its incident — it finds the target contained (the tx was re-included) or sends a new pause.
+   * Resolves with the outcome of each pause it re-ran, with its incident.
+   */
+  afterReorg(params: {
+    commonAncestor: number;
+    onDropped(record: { targetId: string; incidentId: string; txHash?: Hex; blockNumber: number }): Promise<unknown>;
+    record(incidentId: string): PauseParameters['record'];
+  }): Promise<{ incidentId: string; outcome: PauseOutcome }[]>;
+  /**
    * Resolves with the outcome (failures included, already recorded as `containment-failed`).
    * @throws PauseTransientError (sanitized message) when a retry can help: RPC or Redis errors, lock
    *   contention. The job is retried; nothing was recorded as failed.
@@ -195,6 +206,20 @@ export function createGuardianPauser(params: CreateGuardianPauserParameters): Gu
       }, () => {});
     },
     observeHead: reads.observeHead,
+    async afterReorg({ commonAncestor, onDropped, record }) {
+      const outcomes: { incidentId: string; outcome: PauseOutcome }[] = [];
+      for (const [targetId, store] of stores) {
+        const prior = await store.read();
+        if (prior?.status !== 'mined' || prior.blockNumber === undefined || prior.blockNumber <= commonAncestor) continue;
+        await onDropped({ targetId, incidentId: prior.incidentId, txHash: prior.minedTxHash, blockNumber: prior.blockNumber });
+        // The dropped tx's nonce is free again on the new branch: a hint past it would sign a gap.
+        await store.forgetNonceHint(prior.nonce);
+        log.warn({ incident: prior.incidentId, target: targetId, block: prior.blockNumber, txHash: prior.minedTxHash }, 'the block holding the pause tx was reorged out; checking the pause again');
+        const outcome = await this.pause({ targetId, incidentId: prior.incidentId, record: record(prior.incidentId) });
+        outcomes.push({ incidentId: prior.incidentId, outcome });
+      }
+      return outcomes;
+    },
     pause(pause) {
       // Single flight within this process: anomalies of one incident arriving together (often several
       // detectors fire on the same block) share one pause run instead of contending for the Redis lock.

@@ -21,6 +21,7 @@ import { warmUpIncidentStore } from './incidents/warm-up.js';
 import { createIncidentStore, type IncidentStore } from './incidents/store.js';
 import { registerSecret, registerUrlSecrets, type Logger } from './log.js';
 import { createActOnHead } from './plan/act-on-head.js';
+import { createAfterReorg } from './plan/after-reorg.js';
 import { createPlanRunner } from './plan/runner.js';
 import { createAnomalyQueue, createAnomalyWorker, type AnomalyQueue } from './queue/anomaly-queue.js';
 import { redisUnavailable } from './redis.js';
@@ -89,6 +90,7 @@ export function createWarden(params: CreateWardenParameters): Warden {
   for (const part of chainParts) if (part.pauser) pausers.set(part.chain.id, part.pauser);
   const planRunner = createPlanRunner({ config, contracts, incidents, pausers, log });
   const actOnHead = createActOnHead({ runner: planRunner });
+  const afterReorg = createAfterReorg({ incidents, log });
   /** Longest the queue write (and so the next block) waits for local pauses to be broadcast. */
   const queueDeferMs = 250;
   // Created in start(): a queue opens connections at once, and with Redis down it would log forever.
@@ -124,6 +126,7 @@ export function createWarden(params: CreateWardenParameters): Warden {
         log.warn({ chain: part.chain.name, block: event.commonAncestor.number, dropped: event.droppedHashes }, 'reorg: blocks dropped');
         await part.processor.handleReorg(event);
         await incidents.annotateReorg({ chainId: event.chainId, droppedHashes: event.droppedHashes });
+        if (part.pauser) afterReorg.start({ pauser: part.pauser, commonAncestor: event.commonAncestor.number });
       },
     }),
   );
@@ -191,7 +194,7 @@ export function createWarden(params: CreateWardenParameters): Warden {
       stopped = true;
       await Promise.all(followers.map((follower) => follower.stop()));
       // Finish the responses in flight (pauses started at detection) before closing connections.
-      await actOnHead.drain();
+      await Promise.all([actOnHead.drain(), afterReorg.drain()]);
       await health?.close();
       await worker?.close();
       await queue?.close();

@@ -30,6 +30,8 @@ export const timelineEntryTypes = [
   'notification-sent',
   'notification-failed',
   'trigger-reorged-out',
+  /** The block holding warden's mined pause tx was reorged out: the pause is checked and re-sent if needed. */
+  'pause-reorged-out',
   'status-changed',
 ] as const;
 export type TimelineEntryType = (typeof timelineEntryTypes)[number];

@@ -1,6 +1,7 @@
 /**
- * End to end: the block that triggered an incident is reorged out. warden records that fact on the
- * incident (DESIGN invariant 2) and does nothing else on its own: no unpause, no status change.
+ * End to end: the blocks holding the exploit and warden's pause are reorged out (anvil drops their
+ * transactions, so the vault is unpaused on the new branch). warden records that the trigger block
+ * and the pause were reorged out (DESIGN invariant 2) and pauses again — it never unpauses.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drillAccounts } from '../../src/drill/accounts.js';
@@ -29,7 +30,7 @@ describe('reorg of the triggering block', () => {
 
   afterAll(async () => world?.stop());
 
-  it('annotates the incident with the dropped trigger block and leaves its status alone', async () => {
+  it('annotates the incident, and pauses again on the new branch', async () => {
     const trigger = incident.triggerBlocks[0]!;
     const head = Number(await world.client.getBlockNumber({ cacheTime: 0 }));
     const depth = head - trigger.blockNumber + 1; // drop the exploit block and everything after it
@@ -41,8 +42,17 @@ describe('reorg of the triggering block', () => {
     }, 20_000, 'the reorg annotation');
     const entry = annotated.timeline.find((e) => e.type === 'trigger-reorged-out')!;
     expect(String(entry.data.blockHash).toLowerCase()).toBe(trigger.blockHash.toLowerCase());
-    expect(annotated.status).toBe('contained');
-    // warden sent nothing because of the reorg: still exactly its one pause tx on the old branch.
-    expect(annotated.timeline.filter((e) => e.type === 'tx-broadcast')).toHaveLength(1);
+    const repaused = await eventually(async () => {
+      const current = await world.warden.incidents.get(incident.id);
+      return current?.timeline.filter((e) => e.type === 'verified-paused').length === 2 ? current : undefined;
+    }, 20_000, 'the pause again on the new branch');
+    const types = repaused.timeline.map((e) => e.type);
+    expect(types).toContain('pause-reorged-out');
+    expect(types.indexOf('pause-reorged-out')).toBeLessThan(types.lastIndexOf('tx-broadcast'));
+    expect(repaused.timeline.filter((e) => e.type === 'tx-broadcast')).toHaveLength(2);
+    expect(repaused.status).toBe('contained');
+    expect(await world.paused()).toBe(true);
+    // The dropped pause's nonce was reused on the new branch: no gap.
+    expect(await world.guardianNonce()).toBe(1);
   });
 });
