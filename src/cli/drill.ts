@@ -34,7 +34,7 @@ export function registerDrillCommand(program: Command): void {
     .option('--ws-url <url>', 'WebSocket url of that anvil (default: the rpc url with ws://)')
     .option('--pretty', 'human-readable logs (default when stdout is a terminal)')
     .action(async (options: DrillOptions) => {
-      const [{ createLogger }, { runDrill }, { formatDrillSummary, reportToJson }] = await Promise.all([
+      const [{ createLogger }, { runDrill }, { formatDrillReport, formatDrillSummary, reportToJson }] = await Promise.all([
         import('../log.js'),
         import('../drill/run.js'),
         import('../drill/report.js'),
@@ -43,12 +43,12 @@ export function registerDrillCommand(program: Command): void {
       const { report, kept } = await runDrill({ log, configPath: options.config, blockTime: options.blockTime, keep: options.keep, rpcUrl: options.rpcUrl, wsUrl: options.wsUrl });
       if (options.report) await writeFile(options.report, `${JSON.stringify(reportToJson(report), null, 2)}\n`);
       log.flush();
+      process.stdout.write(`\n${formatDrillReport(report, { configHint: options.config === fromPackageRoot('config', 'drill.yaml') ? 'config/drill.yaml' : options.config })}\n`);
+      if (kept) process.stdout.write(`anvil is running at ${kept.rpcUrl}; redis at ${kept.redisUrl}; press Ctrl-C to stop them\n`);
+      // The last line is the summary for people.
       process.stdout.write(`${formatDrillSummary(report)}\n`);
       process.exitCode = report.contained ? 0 : 1;
-      if (kept) {
-        // anvil and redis-server are our children and write to our pipes: they live as long as we do.
-        process.stdout.write(`anvil is running at ${kept.rpcUrl}; redis at ${kept.redisUrl}; press Ctrl-C to stop them\n`);
-        await new Promise<never>(() => {});
-      }
+      // anvil and redis-server are our children and write to our pipes: they live as long as we do.
+      if (kept) await new Promise<never>(() => {});
     });
 }

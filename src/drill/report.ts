@@ -135,6 +135,23 @@ function formatAmount(value: bigint, decimals: number): string {
   return fraction ? `${grouped}.${fraction.slice(0, 2)}` : grouped;
 }
 
+/** The report for people: a few aligned lines, printed before the one-line summary. */
+export function formatDrillReport(report: DrillReport, options: { configHint?: string } = {}): string {
+  const exploitTx = report.attackSteps.find((step) => step.status === 'success')?.txHash;
+  const latency = report.headToBroadcastMs === undefined ? '' : `, ${report.headToBroadcastMs.toFixed(1)} ms from the head to the broadcast`;
+  const after = report.blocksToContainment === undefined ? '' : ` (${report.blocksToContainment} block${report.blocksToContainment === 1 ? '' : 's'} after the exploit)`;
+  const rows: [string, string][] = [
+    ['scenario', report.scenario],
+    ['exploit', report.exploitBlock === undefined ? 'no successful exploit step' : `block ${report.exploitBlock}, tx ${exploitTx ?? '?'}`],
+    ['detected', report.detectedBlock === undefined ? 'not detected' : `block ${report.detectedBlock}`],
+    ['pause', report.pauseTxHash ? `tx ${report.pauseTxHash} in block ${report.pauseBlock ?? '?'}${after}${latency}` : 'no pause tx'],
+    ['value at risk', `${formatAmount(report.valueAtRisk, report.decimals)} ${report.symbol}`],
+    ['value lost', `${formatAmount(report.valueLost, report.decimals)} ${report.symbol} (${(report.lostFraction * 100).toFixed(1)}%)`],
+    ['incident', report.incidentId ? `${report.incidentId} — warden incidents show ${report.incidentId}${options.configHint ? ` --config ${options.configHint}` : ''}` : 'none'],
+  ];
+  return ['drill report', ...rows.map(([label, value]) => `  ${label.padEnd(15)}${value}`)].join('\n');
+}
+
 /** One line for people, e.g. `contained: exploit in block 12, paused in block 13 (1 block), lost 10.0% of 1,000,000 DEMO, incident inc_…`. */
 export function formatDrillSummary(report: DrillReport): string {
   const lost = `lost ${(report.lostFraction * 100).toFixed(1)}% of ${formatAmount(report.valueAtRisk, report.decimals)} ${report.symbol}`;

@@ -28,6 +28,13 @@ describe('warden drill', () => {
     expect(last).toMatch(/^contained: exploit in block (\d+), paused in block (\d+) \(1 block\), lost 10\.0% of 1,000,000 DEMO, incident inc_\w+$/);
   });
 
+  it('prints the report for people before the summary', () => {
+    expect(result.stdout).toMatch(/^drill report$/m);
+    expect(result.stdout).toMatch(/^ {2}value lost {5}100,000 DEMO \(10\.0%\)$/m);
+    expect(result.stdout).toMatch(/^ {2}pause {10}tx 0x[0-9a-f]{64} in block \d+ \(1 block after the exploit\)/m);
+    expect(result.stdout).toMatch(/warden incidents show inc_\w+ --config config\/drill\.yaml$/m);
+  });
+
   it('writes the JSON report with the documented fields', () => {
     const report = JSON.parse(readFileSync(dir.path('report.json'), 'utf8')) as Record<string, unknown>;
     expect(report).toMatchObject({ contained: true, blocksToContainment: 1, valueAtRisk: '1000000000000000000000000', valueLost: '100000000000000000000000', lostFraction: 0.1 });
@@ -40,7 +47,7 @@ describe('warden drill', () => {
   });
 
   it('logs JSON lines when stdout is not a terminal', () => {
-    const lines = result.stdout.trim().split('\n').slice(0, -1).filter((line) => line.startsWith('{'));
+    const lines = result.stdout.split('\n').filter((line) => line.startsWith('{'));
     expect(lines.length).toBeGreaterThan(5);
     for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
   });
