@@ -3,9 +3,8 @@
  * otherwise start a throwaway redis-server if one is on PATH; otherwise explain how to get Redis.
  */
 import { Redis } from 'ioredis';
-import { redactUrl } from '../log.js';
+import { redactUrl, type Logger } from '../log.js';
 import { RedisUnavailableError } from '../redis.js';
-import type { Logger } from '../log.js';
 import { startRedisServer } from './processes.js';
 
 export interface DrillRedis {
@@ -37,9 +36,15 @@ export async function ensureDrillRedis(params: { url?: string; log: Logger }): P
     return { url: server.url, started: true, stop: server.stop };
   } catch (error) {
     throw new RedisUnavailableError(
-      `the drill needs Redis: nothing answers at ${redactUrl(url)} and no redis-server could be started ` +
-        `(${(error as Error).message.split('\n')[0]}). Run \`docker compose up -d redis\`, or install redis-server ` +
+      `the drill needs Redis: nothing answers at ${redactUrl(url)} and ${whyNoServer(error)}. ` +
+        'Run `docker compose up -d redis`, or install redis-server ' +
         '(Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis), or set REDIS_URL.',
     );
   }
+}
+
+function whyNoServer(error: unknown): string {
+  const message = (error as Error).message ?? String(error);
+  if (message.includes('ENOENT')) return 'redis-server is not installed (not on PATH)';
+  return `a throwaway redis-server could not be started (${message.split('\n')[0]})`;
 }

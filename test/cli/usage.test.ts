@@ -106,6 +106,17 @@ describe('check (offline)', () => {
   });
 });
 
+describe('drill without any Redis', () => {
+  it('says what is missing and how to get Redis, in one line, before starting anything', async () => {
+    const port = await freePort();
+    const result = await runCli(['drill'], { REDIS_URL: `redis://127.0.0.1:${port}`, PATH: '/nonexistent' });
+    expectCleanFailure(result, 1);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/nothing answers at redis:\/\/127\.0\.0\.1:\d+ and redis-server is not installed \(not on PATH\)/);
+    expect(result.stderr).toMatch(/docker compose up -d redis/);
+  });
+});
+
 describe('incidents without Redis', () => {
   it('says in one line that Redis does not answer and how to fix it, without the password', async () => {
     const port = await freePort();
