@@ -71,10 +71,11 @@ export interface GuardianPauser {
    */
   prefetch(targetId: string): void;
   /**
-   * After a reorg back to `commonAncestor`: pause txs of this pauser that were mined above it are no
-   * longer on the chain. For each, `onDropped` is told (to record it), then the pause is run again for
-   * its incident — it finds the target contained (the tx was re-included) or sends a new pause.
-   * Resolves with the outcome of each pause it re-ran, with its incident.
+   * After a reorg back to `commonAncestor`: pause txs of this pauser that were mined above it may no
+   * longer be on the chain. For each, `onDropped` is told (to record it), then the same signed tx is
+   * followed again as pending: found re-included, re-broadcast if the node dropped it, and only if its
+   * nonce was used meanwhile is a new pause sent. Resolves with each outcome and its incident; never
+   * throws (a failure is an outcome).
    */
   afterReorg(params: {
     commonAncestor: number;
@@ -207,18 +208,29 @@ export function createGuardianPauser(params: CreateGuardianPauserParameters): Gu
     },
     observeHead: reads.observeHead,
     async afterReorg({ commonAncestor, onDropped, record }) {
-      const outcomes: { incidentId: string; outcome: PauseOutcome }[] = [];
+      const results: { incidentId: string; outcome: PauseOutcome }[] = [];
       for (const [targetId, store] of stores) {
         const prior = await store.read();
         if (prior?.status !== 'mined' || prior.blockNumber === undefined || prior.blockNumber <= commonAncestor) continue;
-        await onDropped({ targetId, incidentId: prior.incidentId, txHash: prior.minedTxHash, blockNumber: prior.blockNumber });
-        // The dropped tx's nonce is free again on the new branch: a hint past it would sign a gap.
-        await store.forgetNonceHint(prior.nonce);
-        log.warn({ incident: prior.incidentId, target: targetId, block: prior.blockNumber, txHash: prior.minedTxHash }, 'the block holding the pause tx was reorged out; checking the pause again');
-        const outcome = await this.pause({ targetId, incidentId: prior.incidentId, record: record(prior.incidentId) });
-        outcomes.push({ incidentId: prior.incidentId, outcome });
+        const incidentId = prior.incidentId;
+        try {
+          await onDropped({ targetId, incidentId, txHash: prior.minedTxHash, blockNumber: prior.blockNumber });
+          log.warn({ incident: incidentId, target: targetId, block: prior.blockNumber, txHash: prior.minedTxHash }, 'the block holding the pause tx was reorged out; following it again');
+          // The tx is not on the chain any more: follow it again as pending. The follower finds it
+          // re-included, re-broadcasts the signed bytes if the node dropped it (same nonce: no second
+          // pause), or — if its nonce was used meanwhile — decides afresh. Its nonce is free again, so
+          // no hint may point past it; reads from before the reorg must not decide anything.
+          await store.forgetNonceHint(prior.nonce);
+          await store.update({ ...prior, status: 'pending', verified: undefined, minedTxHash: undefined, blockNumber: undefined, sentAtBlock: commonAncestor + 1, updatedAt: Date.now() });
+          reads.takePrefetched(targetId);
+          results.push({ incidentId, outcome: await this.pause({ targetId, incidentId, record: record(incidentId) }) });
+        } catch (error) {
+          const reason = `could not check the pause again after a reorg: ${describeRpcError(error)}`;
+          log.error({ incident: incidentId, target: targetId, err: reason }, 'pause after reorg failed');
+          results.push({ incidentId, outcome: { status: 'failed', targetId, reason } });
+        }
       }
-      return outcomes;
+      return results;
     },
     pause(pause) {
       // Single flight within this process: anomalies of one incident arriving together (often several

@@ -2,7 +2,7 @@
  * Signs pause transactions locally (no RPC). A prefetch can sign the pause it expects to send — same
  * nonce and fees — while the incident is being opened, so signing (~1 ms of CPU) leaves the path
  * between detection and broadcast. Presigned bytes are keyed by everything signed: a different nonce
- * or fee simply signs anew, and only the newest expectation is kept.
+ * or fee simply signs anew (so does a failed presign), and only the newest expectation per target is kept.
  */
 import { keccak256, type Hex, type LocalAccount } from 'viem';
 import type { Fees } from './pause-fees.js';
@@ -45,10 +45,11 @@ export function createPauseSigner(params: { account: LocalAccount; chainId: numb
       const key = keyOf(target, nonce, fees);
       const ready = presigned.get(key);
       presigned.delete(key);
-      return ready ?? signNow(target, nonce, fees);
+      return ready ? ready.catch(() => signNow(target, nonce, fees)) : signNow(target, nonce, fees);
     },
     presign(target, nonce, fees) {
-      presigned.clear();
+      // Only the newest expectation per target is worth keeping.
+      for (const key of presigned.keys()) if (key.startsWith(`${target.id}|`)) presigned.delete(key);
       const signed = signNow(target, nonce, fees);
       signed.catch(() => {}); // a failed presign just means sign() signs anew
       presigned.set(keyOf(target, nonce, fees), signed);

@@ -144,12 +144,18 @@ export function formatDrillReport(report: DrillReport, options: { configHint?: s
     ['scenario', report.scenario],
     ['exploit', report.exploitBlock === undefined ? 'no successful exploit step' : `block ${report.exploitBlock}, tx ${exploitTx ?? '?'}`],
     ['detected', report.detectedBlock === undefined ? 'not detected' : `block ${report.detectedBlock}`],
-    ['pause', report.pauseTxHash ? `tx ${report.pauseTxHash} in block ${report.pauseBlock ?? '?'}${after}${latency}` : 'no pause tx'],
+    ['pause', pauseLine(report, after, latency)],
     ['value at risk', `${formatAmount(report.valueAtRisk, report.decimals)} ${report.symbol}`],
     ['value lost', `${formatAmount(report.valueLost, report.decimals)} ${report.symbol} (${(report.lostFraction * 100).toFixed(1)}%)`],
     ['incident', report.incidentId ? `${report.incidentId} — warden incidents show ${report.incidentId}${options.configHint ? ` --config ${options.configHint}` : ''}` : 'none'],
   ];
   return ['drill report', ...rows.map(([label, value]) => `  ${label.padEnd(15)}${value}`)].join('\n');
+}
+
+function pauseLine(report: DrillReport, after: string, latency: string): string {
+  if (!report.pauseTxHash) return 'no pause tx was sent';
+  if (report.pauseBlock === undefined) return `tx ${report.pauseTxHash} broadcast${latency}, but not mined successfully — see the incident timeline`;
+  return `tx ${report.pauseTxHash} in block ${report.pauseBlock}${after}${latency}${report.contained ? '' : ' — yet the vault is not paused'}`;
 }
 
 /** One line for people, e.g. `contained: exploit in block 12, paused in block 13 (1 block), lost 10.0% of 1,000,000 DEMO, incident inc_…`. */

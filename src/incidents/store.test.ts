@@ -100,6 +100,17 @@ describe('incident store', () => {
     await expect(store.append({ incidentId: 'inc_missing', entry: timelineEntry('tx-mined') })).rejects.toThrow(/no incident/);
   });
 
+  it('claims a once-key for one caller at a time, as a lease that expires if its holder dies', async () => {
+    const [store, otherReplica] = stores();
+    const { incident } = await store.openOrJoin({ anomaly: makeAnomaly(), protocol: 'demo', contracts: [], windowSeconds: 600 });
+    const claims = await Promise.all([store, otherReplica, store].map((s) => s.claimOnce({ incidentId: incident.id, onceKey: 'page', leaseMs: 150 })));
+    expect(claims.filter(Boolean)).toHaveLength(1);
+    await new Promise((resolve) => setTimeout(resolve, 250)); // the holder "died" without releasing
+    expect(await otherReplica.claimOnce({ incidentId: incident.id, onceKey: 'page', leaseMs: 150 })).toBe(true);
+    await otherReplica.releaseOnce({ incidentId: incident.id, onceKey: 'page' });
+    expect(await store.claimOnce({ incidentId: incident.id, onceKey: 'page' })).toBe(true);
+  });
+
   it('guards status transitions', async () => {
     const [store] = stores();
     const { incident } = await store.openOrJoin({ anomaly: makeAnomaly(), protocol: 'demo', contracts: [], windowSeconds: 600 });

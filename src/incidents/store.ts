@@ -163,12 +163,13 @@ export function createIncidentStore(params: CreateIncidentStoreParameters): Inci
       return (await redis.sismember(key(incidentId, 'once'), onceKey)) === 1;
     },
 
-    async claimOnce({ incidentId, onceKey }) {
-      return (await redis.sadd(key(incidentId, 'once'), `claim:${onceKey}`)) === 1;
+    async claimOnce({ incidentId, onceKey, leaseMs = 60_000 }) {
+      // A lease, not a mark: if the claimant dies mid-send, the claim expires and a retry can send.
+      return (await redis.set(`${key(incidentId, 'claim')}:${onceKey}`, '1', 'PX', leaseMs, 'NX')) === 'OK';
     },
 
     async releaseOnce({ incidentId, onceKey }) {
-      await redis.srem(key(incidentId, 'once'), `claim:${onceKey}`);
+      await redis.del(`${key(incidentId, 'claim')}:${onceKey}`);
     },
 
     async setStatus({ incidentId, status, reason, runId, actor = 'warden', onlyFrom }) {

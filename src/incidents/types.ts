@@ -128,10 +128,11 @@ export interface IncidentStore {
   /** True when an entry with this onceKey was appended. */
   hasOnce(params: { incidentId: string; onceKey: string }): Promise<boolean>;
   /**
-   * Atomically claims `onceKey` for this incident: true for exactly one caller across workers and
-   * replicas. For side effects outside Redis (a webhook): claim, act, and `releaseOnce` if it failed.
+   * Atomically claims `onceKey` for this incident for `leaseMs` (default 60 s): true for exactly one
+   * caller across workers and replicas while the lease lasts. For side effects outside Redis (a
+   * webhook): check `hasOnce`, claim, act, then append with that onceKey — or `releaseOnce` if it failed.
    */
-  claimOnce(params: { incidentId: string; onceKey: string }): Promise<boolean>;
+  claimOnce(params: { incidentId: string; onceKey: string; leaseMs?: number }): Promise<boolean>;
   releaseOnce(params: { incidentId: string; onceKey: string }): Promise<void>;
   /** Guarded transition (see `allowedTransitions`); records `status-changed` when it changes. */
   setStatus(params: SetStatusParameters): Promise<SetStatusResult>;

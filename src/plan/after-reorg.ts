@@ -1,8 +1,9 @@
 /**
  * When a reorg drops the block that held warden's pause tx, the protocol may be unpaused again on the
  * new branch (a node may drop reorged-out transactions). Containment must hold on the chain as it is
- * now: record that the pause was reorged out, and run the pause again for its incident — it finds the
- * target contained (the tx was re-included) or sends a new pause. Nothing is ever unpaused.
+ * now: record that the pause was reorged out and follow the same signed tx again — found re-included,
+ * re-broadcast with its nonce if the node dropped it, and only if that nonce was used meanwhile a new
+ * pause. A failure marks the incident containment-failed. Nothing is ever unpaused.
  *
  * Runs in the background of the follower (a reorg must not hold up the next block); shutdown drains it.
  */
@@ -29,8 +30,8 @@ export function createAfterReorg(params: { incidents: IncidentStore; log: Logger
           onDropped: ({ targetId, incidentId, txHash, blockNumber }) =>
             incidents.append({
               incidentId,
-              entry: timelineEntry('pause-reorged-out', { targetId, txHash, blockNumber, note: 'the pause tx is no longer on the chain; checking the pause again' }),
-              onceKey: `pause-reorged-out:${txHash}`,
+              entry: timelineEntry('pause-reorged-out', { targetId, txHash, blockNumber, note: 'the pause tx is no longer on the chain; following it again' }),
+              onceKey: `pause-reorged-out:${txHash}:${commonAncestor}`,
             }),
           record: (incidentId) => (entry, options) => incidents.append({ incidentId, entry, onceKey: options?.onceKey }),
         })

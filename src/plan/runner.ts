@@ -221,16 +221,18 @@ export function createPlanRunner(params: CreatePlanRunnerParameters): PlanRunner
     // One notification per webhook, anomaly and incident state, across retries and replicas: after
     // "containment in progress" (a pause being retried) the run that contains it still tells people,
     // but two replicas handling the same anomaly send it once. Claimed before sending, released if
-    // the send failed (so a retry can try again).
+    // the send failed (so a retry can try again); the claim is a lease, so a crash mid-send does not
+    // silence the notification for good.
     const state = payload.incident.status;
     const onceKey = `notification:${webhookId}:${anomalyId}:${state}`;
+    if (await incidents.hasOnce({ incidentId, onceKey })) return;
     if (!(await incidents.claimOnce({ incidentId, onceKey }))) return;
     const webhook = config.responders.webhooks.find((hook) => hook.id === webhookId);
     const result = webhook
       ? await sendWebhook({ webhook, payload, fetch: params.fetch })
       : { ok: false as const, error: `the plan names webhook "${webhookId}", which responders.webhooks does not define`, attempts: 0 };
     if (result.ok) {
-      await incidents.append({ incidentId, entry: timelineEntry('notification-sent', { webhook: webhookId, event: payload.event, httpStatus: result.status, attempts: result.attempts }) });
+      await incidents.append({ incidentId, entry: timelineEntry('notification-sent', { webhook: webhookId, event: payload.event, httpStatus: result.status, attempts: result.attempts }), onceKey });
       log.info({ webhook: webhookId, event: payload.event }, 'notification sent');
     } else {
       await incidents.releaseOnce({ incidentId, onceKey });
