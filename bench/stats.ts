@@ -6,10 +6,6 @@ export function percentile(values: number[], p: number): number | undefined {
   return sorted[rank];
 }
 
-export function median(values: number[]): number | undefined {
-  return percentile(values, 50);
-}
-
 /** Counts of each distinct value, e.g. blocksToContainment → { "1": 19, "2": 1 }. */
 export function distribution(values: (number | undefined)[]): Record<string, number> {
   const counts: Record<string, number> = {};

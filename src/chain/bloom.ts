@@ -24,5 +24,3 @@ export function bloomMayContain(logsBloom: Hex, value: Hex): boolean {
   return true;
 }
 
-/** Same test for a topic (kept as a named alias so call sites say what they test). */
-export const bloomMayContainTopic = bloomMayContain;

@@ -182,11 +182,11 @@ export const configSchema = z
           .string()
           .regex(/^\S+:\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:9464')
           .default('127.0.0.1:9464')
-          .meta({ description: 'host:port of the health and metrics server.', examples: ['0.0.0.0:9464'] }),
+          .meta({ description: 'host:port of the health endpoint (GET /healthz); Prometheus metrics will be served here too once they exist.', examples: ['0.0.0.0:9464'] }),
       })
       .strict()
       .prefault({})
-      .describe('The health and metrics HTTP server.'),
+      .describe('The health HTTP server (GET /healthz).'),
     log: z
       .object({
         level: z

@@ -14,6 +14,7 @@ import {
   type PublicClient,
   type TransactionReceipt,
 } from 'viem';
+import { sleep } from '../chain/retry.js';
 
 /** An HTTP client polling fast enough for 1 s blocks (viem's default for HTTP is 4 s). */
 export function createDrillClient(params: { rpcUrl: string; pollingIntervalMs?: number }): PublicClient {
@@ -71,21 +72,6 @@ export class AbortedError extends Error {
   }
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new AbortedError());
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new AbortedError());
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 /**
  * Polls for a transaction's receipt. Resolves with it (successful or reverted) as soon as the node has
  * it; throws {@link AbortedError} when `signal` aborts, or an Error after `timeoutMs` (default 60 s).
@@ -104,5 +90,6 @@ export async function waitForReceipt(params: {
     if (receipt) return receipt;
     if (Date.now() > deadline) throw new Error(`transaction ${params.hash} was not mined within ${params.timeoutMs ?? 60_000} ms`);
     await sleep(params.pollingIntervalMs ?? 25, params.signal);
+    if (params.signal?.aborted) throw new AbortedError();
   }
 }
