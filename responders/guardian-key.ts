@@ -20,18 +20,21 @@ export class GuardianKeyError extends Error {
 export interface LoadGuardianAccountParameters {
   guardian: Pick<GuardianConfig, 'privateKeyEnv' | 'privateKeyFile'>;
   env?: NodeJS.ProcessEnv;
+  /** Which key this is, for errors. Default `guardian key` (at responders.guardian). */
+  label?: { name: string; path: string };
 }
 
 export function loadGuardianAccount(params: LoadGuardianAccountParameters): LocalAccount {
   const { guardian } = params;
   const env = params.env ?? process.env;
+  const { name, path } = params.label ?? { name: 'guardian key', path: 'responders.guardian' };
   let raw: string | undefined;
   let source: string;
   if (guardian.privateKeyEnv) {
     source = `environment variable ${guardian.privateKeyEnv}`;
     raw = env[guardian.privateKeyEnv];
     if (raw === undefined || raw.trim() === '') {
-      throw new GuardianKeyError(`guardian key: ${source} is not set (export it, or use responders.guardian.privateKeyFile)`);
+      throw new GuardianKeyError(`${name}: ${source} is not set (export it, or use ${path}.privateKeyFile)`);
     }
   } else if (guardian.privateKeyFile) {
     source = `file ${guardian.privateKeyFile}`;
@@ -40,15 +43,15 @@ export function loadGuardianAccount(params: LoadGuardianAccountParameters): Loca
     } catch (error) {
       // Only the errno code: a message could quote nothing secret, but keep errors predictable.
       const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-      throw new GuardianKeyError(`guardian key: cannot read ${source} (${code})`);
+      throw new GuardianKeyError(`${name}: cannot read ${source} (${code})`);
     }
   } else {
-    throw new GuardianKeyError('guardian key: set responders.guardian.privateKeyEnv or privateKeyFile');
+    throw new GuardianKeyError(`${name}: set ${path}.privateKeyEnv or privateKeyFile`);
   }
   const hex = raw.trim().replace(/^0x/i, '');
   if (!/^[0-9a-fA-F]{64}$/.test(hex)) {
     throw new GuardianKeyError(
-      `guardian key in ${source} is not a private key: expected 64 hex characters, with or without 0x (got ${hex.length} characters)`,
+      `${name} in ${source} is not a private key: expected 64 hex characters, with or without 0x (got ${hex.length} characters)`,
     );
   }
   // From here on every log line is scrubbed of the key, however it got there (DESIGN invariant 5).
@@ -56,6 +59,6 @@ export function loadGuardianAccount(params: LoadGuardianAccountParameters): Loca
   try {
     return privateKeyToAccount(`0x${hex}`);
   } catch {
-    throw new GuardianKeyError(`guardian key in ${source} is not a valid secp256k1 private key`);
+    throw new GuardianKeyError(`${name} in ${source} is not a valid secp256k1 private key`);
   }
 }

@@ -10,8 +10,10 @@ import type { TimelineEntry, TimelineEntryType } from '../src/incidents/types.js
 import type { PauseOutcome } from './pause-guardian.js';
 import { replacementFees, type Fees } from './pause-fees.js';
 import type { PauseRecord, PauseRecordStore } from './pause-record.js';
+import type { PauseCall } from './pause-route.js';
 import type { ResolvedPauseTarget } from './pause-targets.js';
 import { explainRevert } from './revert-reason.js';
+import { safeAbi } from './safe/safe-tx.js';
 import { sleep } from '../src/chain/retry.js';
 import { describeRpcError, isAlreadyKnown, isNonceTooLow } from './rpc-errors.js';
 
@@ -29,7 +31,9 @@ export interface FollowContext {
   record(entry: TimelineEntry, onceKey?: string): Promise<void>;
   readContained(blockNumber?: bigint): Promise<boolean>;
   currentFees(): Promise<{ fees: Fees; blockNumber: number }>;
-  sign(nonce: number, fees: Fees): Promise<{ raw: Hex; hash: Hex }>;
+  sign(nonce: number, fees: Fees, call: PauseCall): Promise<{ raw: Hex; hash: Hex }>;
+  /** The call a record's versions send (records from before Safe routes called the target directly). */
+  callOf(record: PauseRecord): PauseCall;
   broadcast(raw: Hex): Promise<void>;
 }
 
@@ -111,7 +115,7 @@ async function replace(ctx: FollowContext, current: PauseRecord, blockNumber: nu
     if (stored.txHashes.length > current.txHashes.length) return stored;
     const previous = { maxFeePerGas: BigInt(stored.maxFeePerGas), maxPriorityFeePerGas: BigInt(stored.maxPriorityFeePerGas) };
     const fees = replacementFees(previous, (await ctx.currentFees()).fees);
-    const { raw, hash } = await ctx.sign(stored.nonce, fees);
+    const { raw, hash } = await ctx.sign(stored.nonce, fees, ctx.callOf(stored));
     const next: PauseRecord = {
       ...stored,
       txHashes: [...stored.txHashes, hash],
@@ -142,7 +146,7 @@ async function replace(ctx: FollowContext, current: PauseRecord, blockNumber: nu
   }
 }
 
-async function settle(ctx: FollowContext, record: PauseRecord, receipt: TransactionReceipt): Promise<PauseOutcome> {
+async function settle(ctx: FollowContext, record: PauseRecord, receipt: TransactionReceipt): Promise<PauseOutcome | 'lost'> {
   const txHash = receipt.transactionHash;
   const block = Number(receipt.blockNumber);
   const targetId = ctx.target.id;
@@ -178,9 +182,25 @@ async function settle(ctx: FollowContext, record: PauseRecord, receipt: Transact
     await ctx.record(ctx.entry('already-contained', { txHash, blockNumber: block, note: reason }), `already-contained:${targetId}:${txHash}`);
     return { status: 'already-contained', targetId, txHash, blockNumber: block };
   }
-  const reason = await explainRevert({ publicClient: ctx.client, target: ctx.target, guardian: ctx.guardian, blockNumber: receipt.blockNumber });
+  if (await safeNonceMoved(ctx, record)) {
+    // Someone executed another SafeTx at our Safe nonce first, so our signatures no longer match:
+    // decide afresh (sign the SafeTx again at the new nonce) instead of failing the containment.
+    const reason = `the Safe executed another transaction at nonce ${record.call!.safeTx!.safeNonce} first`;
+    ctx.log.warn({ txHash, block }, `pause through the Safe lost: ${reason}`);
+    await ctx.store.update({ ...record, status: 'lost', minedTxHash: txHash, blockNumber: block, reason });
+    return 'lost';
+  }
+  const reason = await explainRevert({ publicClient: ctx.client, target: ctx.target, guardian: ctx.guardian, blockNumber: receipt.blockNumber, call: ctx.callOf(record) });
   await ctx.store.update({ ...record, status: 'reverted', minedTxHash: txHash, blockNumber: block, reason });
   return recordFailure(ctx, reason, txHash, block);
+}
+
+/** True when the record executes a SafeTx whose Safe nonce has since been used by another SafeTx. */
+async function safeNonceMoved(ctx: FollowContext, record: PauseRecord): Promise<boolean> {
+  const safeTx = record.call?.safeTx;
+  if (!safeTx) return false;
+  const nonce = (await ctx.client.readContract({ address: safeTx.safe, abi: safeAbi, functionName: 'nonce' })) as bigint;
+  return nonce > BigInt(safeTx.safeNonce);
 }
 
 /** Logs and records `containment-failed` (once per target and tx, or reason) and returns the failed outcome. */

@@ -30,7 +30,8 @@ import type { ChainConfig, GuardianConfig } from '../src/config/schema.js';
 import { timelineEntry, type TimelineEntry, type TimelineEntryType } from '../src/incidents/types.js';
 import { followPauseTx, recordFailure, type FollowContext } from './pause-follow.js';
 import { createPauseReader } from './pause-reads.js';
-import { createPauseRecordStore, type PauseRecordStore } from './pause-record.js';
+import { createPauseRecordStore, loadPauseCall, type PauseRecordStore } from './pause-record.js';
+import { createPauseCallBuilder, directCall } from './pause-route.js';
 import { sendNewPause } from './pause-send.js';
 import { createPauseSigner } from './pause-signer.js';
 import type { ResolvedPauseTarget } from './pause-targets.js';
@@ -105,6 +106,8 @@ export interface CreateGuardianPauserParameters {
   lockWaitMs?: number;
   /** Replacements before giving up on a tx that is not mined. Default 5. */
   maxReplacements?: number;
+  /** Owner keys per Safe id, for pause targets routed through a Safe (mode `safe`). */
+  safeSigners?: ReadonlyMap<string, readonly LocalAccount[]>;
 }
 
 export function createGuardianPauser(params: CreateGuardianPauserParameters): GuardianPauser {
@@ -125,7 +128,8 @@ export function createGuardianPauser(params: CreateGuardianPauserParameters): Gu
   );
   const lockWaitMs = params.lockWaitMs ?? 30_000;
   const inFlight = new Map<string, Promise<PauseOutcome>>();
-  const reads = createPauseReader({ chain, client, guardianAddress: account.address, guardian });
+  const calls = createPauseCallBuilder({ client, chainId: chain.id, sender: account.address, safeSigners: params.safeSigners ?? new Map() });
+  const reads = createPauseReader({ chain, client, guardianAddress: account.address, guardian, calls });
 
   const signer = createPauseSigner({ account, chainId: chain.id });
   const sign = signer.sign;
@@ -156,7 +160,8 @@ export function createGuardianPauser(params: CreateGuardianPauserParameters): Gu
       record: async (entry, onceKey) => void (await pause.record(entry, { onceKey })),
       readContained: (blockNumber) => reads.readContained(target, blockNumber),
       currentFees: reads.currentFees,
-      sign: (nonce, fees) => sign(target, nonce, fees),
+      sign: (nonce, fees, call) => sign({ targetId: target.id, ...call }, nonce, fees),
+      callOf: (record) => (record.call ? loadPauseCall(record.call) : directCall(target)),
       broadcast,
     };
   }
@@ -201,9 +206,9 @@ export function createGuardianPauser(params: CreateGuardianPauserParameters): Gu
       // While a pause runs, its reads would race it: the next pause reads afresh.
       if (!target || inFlight.size > 0) return;
       const state = reads.prefetch(target);
-      void state?.then(([contained, nonce, head]) => {
+      void state?.then(([contained, nonce, head, call]) => {
         if (contained) return;
-        signer.presign(target, nonce, head.fees);
+        signer.presign({ targetId: target.id, ...call }, nonce, head.fees);
       }, () => {});
     },
     observeHead: reads.observeHead,
@@ -260,7 +265,7 @@ export function createGuardianPauser(params: CreateGuardianPauserParameters): Gu
       const acquiring = ctx.store.acquire();
       // The first round may use reads started at detection (prefetch); later rounds read afresh.
       const state = (lost === 0 && reads.takePrefetched(target.id)) || reads.readState(target);
-      const [[readContained, pendingNonce, head], lock] = await Promise.all([state, acquiring]).catch(async (error: unknown) => {
+      const [[readContained, pendingNonce, head, call], lock] = await Promise.all([state, acquiring]).catch(async (error: unknown) => {
         // Do not leave the lock to its TTL: the retried job would wait for it.
         const taken = await acquiring.catch(() => undefined);
         if (taken?.acquired) await ctx.store.release(taken.token).catch(() => {});
@@ -303,7 +308,11 @@ export function createGuardianPauser(params: CreateGuardianPauserParameters): Gu
         await ctx.store.release(lock.token);
         return recordFailure(ctx, prior.reason ?? 'the pause tx of this incident failed', prior.minedTxHash, prior.blockNumber);
       }
-      const sent = await sendNewPause({ ctx, lock, pendingNonce, head });
+      const sent = await sendNewPause({ ctx, lock, pendingNonce, head, call });
+      if (sent === 'lost') {
+        lost += 1;
+        continue;
+      }
       if (!('txHashes' in sent)) return sent;
       const outcome = await followPauseTx(ctx, sent, { fresh: true });
       if (outcome !== 'lost') return outcome;

@@ -10,6 +10,7 @@
 import { decodeFunctionResult, type Address, type PublicClient } from 'viem';
 import type { ChainConfig, GuardianConfig } from '../src/config/schema.js';
 import { pauseFees, type Fees } from './pause-fees.js';
+import type { PauseCall, PauseCallBuilder } from './pause-route.js';
 import { checkMatches, type ResolvedPauseTarget } from './pause-targets.js';
 import { PauseTransientError } from './rpc-errors.js';
 
@@ -18,7 +19,7 @@ export interface HeadFees {
   blockNumber: number;
 }
 
-export type PauseReads = [contained: boolean, pendingNonce: number, head: HeadFees];
+export type PauseReads = [contained: boolean, pendingNonce: number, head: HeadFees, call: PauseCall];
 
 export interface PauseReader {
   /** Reads the configured check (at `blockNumber`, default latest) and compares it with `expect`. */
@@ -27,7 +28,7 @@ export interface PauseReader {
   pendingNonce(): Promise<number>;
   /** Fees priced from the newest head seen within two block times, else from the latest block. */
   currentFees(): Promise<HeadFees>;
-  /** The three reads at once. */
+  /** The reads at once, with the call to send (for a Safe: built on its current nonce). */
   readState(target: ResolvedPauseTarget): Promise<PauseReads>;
   /**
    * Starts `readState(target)` now for the next `takePrefetched(target.id)` and returns it; when a
@@ -44,6 +45,7 @@ export interface CreatePauseReaderParameters {
   client: PublicClient;
   guardianAddress: Address;
   guardian: GuardianConfig;
+  calls: PauseCallBuilder;
 }
 
 export function createPauseReader(params: CreatePauseReaderParameters): PauseReader {
@@ -77,7 +79,7 @@ export function createPauseReader(params: CreatePauseReaderParameters): PauseRea
   }
 
   function readState(target: ResolvedPauseTarget): Promise<PauseReads> {
-    return Promise.all([readContained(target), pendingNonce(), currentFees()]);
+    return Promise.all([readContained(target), pendingNonce(), currentFees(), params.calls.build(target)]);
   }
 
   return {

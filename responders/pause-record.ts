@@ -15,6 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Address, Hex } from 'viem';
+import type { PauseCall } from './pause-route.js';
 
 export type PauseRecordStatus = 'pending' | 'mined' | 'reverted' | 'rejected' | 'lost';
 
@@ -38,9 +39,19 @@ export interface PauseRecord {
   blockNumber?: number;
   /** A successful pause whose check read back as contained. */
   verified?: boolean;
+  /**
+   * The call every version sends (pause-route.ts; gas as a decimal string). Absent in records written
+   * before Safe routes existed: those called the target directly.
+   */
+  call?: StoredPauseCall;
   reason?: string;
   updatedAt: number;
 }
+
+export type StoredPauseCall = Omit<PauseCall, 'gas'> & { gas: string };
+
+export const storePauseCall = (call: PauseCall): StoredPauseCall => ({ ...call, gas: call.gas.toString() });
+export const loadPauseCall = (call: StoredPauseCall): PauseCall => ({ ...call, gas: BigInt(call.gas) });
 
 const acquireScript = `
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then

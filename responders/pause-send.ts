@@ -16,8 +16,9 @@ import { BaseError, HttpRequestError, TimeoutError, type Hex } from 'viem';
 import type { PauseOutcome } from './pause-guardian.js';
 import { recordFailure, type FollowContext } from './pause-follow.js';
 import type { HeadFees } from './pause-reads.js';
-import type { AcquireResult, PauseRecord } from './pause-record.js';
-import { describeRpcError, isAlreadyKnown, PauseTransientError } from './rpc-errors.js';
+import { storePauseCall, type AcquireResult, type PauseRecord } from './pause-record.js';
+import type { PauseCall } from './pause-route.js';
+import { describeRpcError, isAlreadyKnown, isNonceTooLow, PauseTransientError } from './rpc-errors.js';
 
 export interface SendNewPauseParameters {
   ctx: FollowContext;
@@ -25,19 +26,22 @@ export interface SendNewPauseParameters {
   lock: AcquireResult;
   pendingNonce: number;
   head: HeadFees;
+  /** What to send (pause-route.ts). */
+  call: PauseCall;
 }
 
 /**
- * Resolves with the record of the broadcast tx (to follow), or with a failed outcome (already recorded).
+ * Resolves with the record of the broadcast tx (to follow), with a failed outcome (already recorded),
+ * or 'lost' when the node says the nonce was already used (the caller decides again with fresh reads).
  * @throws PauseTransientError when the lock was lost before the broadcast (nothing was sent), or when
  *   the broadcast got no answer (the tx is recorded as pending).
  */
-export async function sendNewPause({ ctx, lock, pendingNonce, head }: SendNewPauseParameters): Promise<PauseRecord | PauseOutcome> {
+export async function sendNewPause({ ctx, lock, pendingNonce, head, call }: SendNewPauseParameters): Promise<PauseRecord | PauseOutcome | 'lost'> {
   const { target } = ctx;
   try {
     // The hint covers a sibling's broadcast that the node had not yet counted when we read the nonce.
     const nonce = Math.max(pendingNonce, lock.lastNonce !== undefined ? lock.lastNonce + 1 : 0);
-    const { raw, hash } = await ctx.sign(nonce, head.fees);
+    const { raw, hash } = await ctx.sign(nonce, head.fees, call);
     const record: PauseRecord = {
       targetId: target.id,
       chainId: target.chainId,
@@ -51,9 +55,18 @@ export async function sendNewPause({ ctx, lock, pendingNonce, head }: SendNewPau
       maxPriorityFeePerGas: head.fees.maxPriorityFeePerGas.toString(),
       sentAtBlock: head.blockNumber,
       status: 'pending',
+      call: storePauseCall(call),
       updatedAt: Date.now(),
     };
-    const tx = { txHash: hash, nonce, maxFeePerGas: record.maxFeePerGas, maxPriorityFeePerGas: record.maxPriorityFeePerGas, gasLimit: target.gasLimit.toString() };
+    const tx = {
+      txHash: hash,
+      nonce,
+      maxFeePerGas: record.maxFeePerGas,
+      maxPriorityFeePerGas: record.maxPriorityFeePerGas,
+      gasLimit: call.gas.toString(),
+      ...(call.to !== target.address ? { to: call.to, via: target.route.mode } : {}),
+      ...call.safeTx,
+    };
     const [committed] = await Promise.all([
       ctx.store.commit(lock.token, record),
       ctx.record(ctx.entry('tx-prepared', { ...tx, headBlock: head.blockNumber }), `tx-prepared:${hash}`),
@@ -62,6 +75,12 @@ export async function sendNewPause({ ctx, lock, pendingNonce, head }: SendNewPau
     const sentAt = Date.now();
     const sentMonoNs = process.hrtime.bigint().toString();
     const rejection = await broadcastOrRejection(ctx, raw);
+    if (rejection === 'nonce too low') {
+      // Our nonce read was stale (another tx of the guardian was mined since): nothing was sent.
+      await Promise.all([ctx.store.update({ ...record, status: 'lost', reason: 'nonce too low' }), ctx.store.forgetNonceHint(nonce)]);
+      ctx.log.warn({ nonce }, 'the pause tx nonce was already used; deciding again with fresh reads');
+      return 'lost';
+    }
     if (rejection !== undefined) {
       const reason = `the node rejected the pause tx: ${rejection}`;
       await Promise.all([ctx.store.update({ ...record, status: 'rejected', reason }), ctx.store.forgetNonceHint(nonce)]);
@@ -84,6 +103,7 @@ async function broadcastOrRejection(ctx: FollowContext, raw: Hex): Promise<strin
     return undefined;
   } catch (error) {
     if (isAlreadyKnown(error)) return undefined;
+    if (isNonceTooLow(error)) return 'nonce too low';
     if (gotNoAnswer(error)) throw new PauseTransientError(`the broadcast of the pause tx got no answer (${describeRpcError(error)}); a retry follows the recorded tx`);
     return describeRpcError(error);
   }

@@ -6,10 +6,10 @@
  */
 import { keccak256, type Hex, type LocalAccount } from 'viem';
 import type { Fees } from './pause-fees.js';
-import type { ResolvedPauseTarget } from './pause-targets.js';
+import type { PauseCall } from './pause-route.js';
 
-/** What a pause tx is made of: the configured target's address, calldata and gas limit. */
-export type SignableTarget = Pick<ResolvedPauseTarget, 'id' | 'address' | 'calldata' | 'gasLimit'>;
+/** What a pause tx is made of: the call the route builds (pause-route.ts), and the target id it is for. */
+export type SignableCall = Pick<PauseCall, 'to' | 'data' | 'gas'> & { targetId: string };
 
 export interface SignedPause {
   raw: Hex;
@@ -17,42 +17,43 @@ export interface SignedPause {
 }
 
 export interface PauseSigner {
-  sign(target: SignableTarget, nonce: number, fees: Fees): Promise<SignedPause>;
+  sign(call: SignableCall, nonce: number, fees: Fees): Promise<SignedPause>;
   /** Signs in the background what `sign` will probably be asked for next. */
-  presign(target: SignableTarget, nonce: number, fees: Fees): void;
+  presign(call: SignableCall, nonce: number, fees: Fees): void;
 }
 
 export function createPauseSigner(params: { account: LocalAccount; chainId: number }): PauseSigner {
   const presigned = new Map<string, Promise<SignedPause>>();
-  const keyOf = (target: SignableTarget, nonce: number, fees: Fees) => `${target.id}|${nonce}|${fees.maxFeePerGas}|${fees.maxPriorityFeePerGas}`;
+  const keyOf = (call: SignableCall, nonce: number, fees: Fees) =>
+    `${call.targetId}|${nonce}|${fees.maxFeePerGas}|${fees.maxPriorityFeePerGas}|${call.to}|${call.gas}|${call.data}`;
 
-  async function signNow(target: SignableTarget, nonce: number, fees: Fees): Promise<SignedPause> {
+  async function signNow(call: SignableCall, nonce: number, fees: Fees): Promise<SignedPause> {
     const raw = await params.account.signTransaction({
       type: 'eip1559',
       chainId: params.chainId,
-      to: target.address,
-      data: target.calldata,
+      to: call.to,
+      data: call.data,
       value: 0n,
       nonce,
-      gas: target.gasLimit,
+      gas: call.gas,
       ...fees,
     });
     return { raw, hash: keccak256(raw) };
   }
 
   return {
-    sign(target, nonce, fees) {
-      const key = keyOf(target, nonce, fees);
+    sign(call, nonce, fees) {
+      const key = keyOf(call, nonce, fees);
       const ready = presigned.get(key);
       presigned.delete(key);
-      return ready ? ready.catch(() => signNow(target, nonce, fees)) : signNow(target, nonce, fees);
+      return ready ? ready.catch(() => signNow(call, nonce, fees)) : signNow(call, nonce, fees);
     },
-    presign(target, nonce, fees) {
+    presign(call, nonce, fees) {
       // Only the newest expectation per target is worth keeping.
-      for (const key of presigned.keys()) if (key.startsWith(`${target.id}|`)) presigned.delete(key);
-      const signed = signNow(target, nonce, fees);
+      for (const key of presigned.keys()) if (key.startsWith(`${call.targetId}|`)) presigned.delete(key);
+      const signed = signNow(call, nonce, fees);
       signed.catch(() => {}); // a failed presign just means sign() signs anew
-      presigned.set(keyOf(target, nonce, fees), signed);
+      presigned.set(keyOf(call, nonce, fees), signed);
     },
   };
 }

@@ -10,9 +10,9 @@ const contracts = new Map<string, ResolvedContract>([
 ]);
 const base: PauseTargetConfig = {
   id: 'p', contract: 'vault', function: 'function setPaused(uint256 level, address who, bool on)', args: ['2', '0x00000000000000000000000000000000000000bb', true],
-  check: { function: 'pausedLevel() view returns (uint256)', args: [], expect: '2' }, gasLimit: 100_000,
+  check: { function: 'pausedLevel() view returns (uint256)', args: [], expect: '2' }, gasLimit: 100_000, via: { mode: 'eoa' },
 };
-const resolve = (pause: Partial<PauseTargetConfig>) => resolvePauseTargets({ responders: { pauses: [{ ...base, ...pause }], webhooks: [] } }, contracts);
+const resolve = (pause: Partial<PauseTargetConfig>) => resolvePauseTargets({ responders: { pauses: [{ ...base, ...pause }] } }, contracts);
 
 describe('resolvePauseTargets', () => {
   it('encodes the configured call and check once', () => {

@@ -20,7 +20,8 @@ import {
 } from 'viem';
 import type { ResolvedContract } from '../src/config/contracts.js';
 import { ConfigError, type ConfigIssue } from '../src/config/errors.js';
-import type { Config } from '../src/config/schema.js';
+import type { Config, SafeConfig } from '../src/config/schema.js';
+import { roleKeyFromConfig } from './safe/roles.js';
 
 type ConfigValue = string | number | boolean;
 
@@ -48,6 +49,19 @@ export interface ResolvedPauseTarget {
   gasLimit: bigint;
   /** The contract's error ABI plus common access-control errors, to explain reverts. */
   errorAbi: Abi;
+  /** How the call reaches the target (pause-route.ts). */
+  route: ResolvedPauseRoute;
+}
+
+/** `responders.pauses[].via`, with the Safe resolved to its address and the role key to bytes32. */
+export type ResolvedPauseRoute =
+  | { mode: 'eoa' }
+  | { mode: 'safe' | 'safe-propose'; safeId: string; safe: Address }
+  | { mode: 'safe-module'; safeId: string; safe: Address; module: Address; roleKey: Hex };
+
+/** The part of the config pause targets are resolved from. */
+export interface PauseTargetsConfig {
+  responders: Pick<Config['responders'], 'pauses'> & { safes?: readonly SafeConfig[] };
 }
 
 /** Errors that explain most failed pauses, in case the configured ABI lists none. */
@@ -62,10 +76,7 @@ export const commonErrorAbi = parseAbi([
  * Resolves `responders.pauses` against the resolved contracts.
  * @throws ConfigError naming `responders.pauses[i].…` for an unknown contract, a bad signature or a bad argument.
  */
-export function resolvePauseTargets(
-  config: Pick<Config, 'responders'>,
-  contracts: Map<string, ResolvedContract>,
-): ResolvedPauseTarget[] {
+export function resolvePauseTargets(config: PauseTargetsConfig, contracts: Map<string, ResolvedContract>): ResolvedPauseTarget[] {
   const issues: ConfigIssue[] = [];
   const targets: ResolvedPauseTarget[] = [];
   config.responders.pauses.forEach((pause, index) => {
@@ -86,6 +97,8 @@ export function resolvePauseTargets(
     const checkArgs = coerceArgs(checkFn, pause.check.args, `${path}.check.args`, issues);
     if (!args || !checkArgs) return;
     const contractErrors = contract.abi.filter((item) => item.type === 'error');
+    const route = resolveRoute(pause.via ?? { mode: 'eoa' }, config.responders.safes ?? [], `${path}.via`, issues);
+    if (!route) return;
     targets.push({
       id: pause.id,
       contract: contract.name,
@@ -104,10 +117,28 @@ export function resolvePauseTargets(
       },
       gasLimit: BigInt(pause.gasLimit),
       errorAbi: [...contractErrors, ...commonErrorAbi],
+      route,
     });
   });
   if (issues.length > 0) throw new ConfigError(issues);
   return targets;
+}
+
+function resolveRoute(via: NonNullable<Config['responders']['pauses'][number]['via']>, safes: readonly SafeConfig[], path: string, issues: ConfigIssue[]): ResolvedPauseRoute | undefined {
+  if (via.mode === 'eoa') return via;
+  const safe = safes.find((candidate) => candidate.id === via.safe);
+  if (!safe) {
+    issues.push({ path: `${path}.safe`, message: `no safe named "${via.safe}" in responders.safes` });
+    return undefined;
+  }
+  const base = { safeId: safe.id, safe: getAddress(safe.address) };
+  if (via.mode !== 'safe-module') return { mode: via.mode, ...base };
+  try {
+    return { mode: 'safe-module', ...base, module: getAddress(via.module), roleKey: roleKeyFromConfig(via.roleKey) };
+  } catch (error) {
+    issues.push({ path: `${path}.roleKey`, message: (error as Error).message });
+    return undefined;
+  }
 }
 
 function parseFunction(signature: string, path: string, issues: ConfigIssue[]): AbiFunction | undefined {

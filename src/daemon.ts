@@ -10,6 +10,7 @@ import type { Address } from 'viem';
 import { createDetectors } from '../detectors/index.js';
 import type { Anomaly } from '../detectors/types.js';
 import { loadGuardianAccount } from '../responders/guardian-key.js';
+import { loadSafeSigners } from '../responders/safe/signers.js';
 import { createGuardianPauser, resolvePauseTargets, type GuardianPauser } from '../responders/pause-guardian.js';
 import { createBlockProcessor } from './chain/block-processor.js';
 import { createCheckpointStore } from './chain/checkpoint.js';
@@ -64,6 +65,7 @@ export function createWarden(params: CreateWardenParameters): Warden {
   for (const chain of config.chains) for (const url of [...chain.rpc.http, ...chain.rpc.ws]) registerUrlSecrets(url);
   registerUrlSecrets(config.redis.url);
 
+  const safeSigners = loadSafeSigners({ safes: config.responders.safes, guardian: account, env });
   const detectors = createDetectors({ config, contracts, guardianAddresses: account ? [account.address] : [], log });
   const pauseTargets = resolvePauseTargets(config, contracts);
   const chainParts = config.chains.map((chain) => {
@@ -81,7 +83,7 @@ export function createWarden(params: CreateWardenParameters): Warden {
     const targets = pauseTargets.filter((target) => target.chainId === chain.id);
     const pauser: GuardianPauser | undefined =
       account && config.responders.guardian && targets.length > 0
-        ? createGuardianPauser({ chain, publicClient: clients.http, account, guardian: config.responders.guardian, targets, redis, keyPrefix, log })
+        ? createGuardianPauser({ chain, publicClient: clients.http, account, guardian: config.responders.guardian, targets, redis, keyPrefix, log, safeSigners })
         : undefined;
     return { chain, clients, processor, pauser };
   });

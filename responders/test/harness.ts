@@ -6,7 +6,7 @@ import { createPublicClient, createWalletClient, http, type Address, type Hex, t
 import { privateKeyToAccount } from 'viem/accounts';
 import { foundry } from 'viem/chains';
 import type { ResolvedContract } from '../../src/config/contracts.js';
-import type { ChainConfig, GuardianConfig, PauseTargetConfig } from '../../src/config/schema.js';
+import type { ChainConfig, GuardianConfig, PauseTargetConfig, SafeConfig } from '../../src/config/schema.js';
 import { startAnvil, startRedisServer, type Anvil, type ManagedProcess } from '../../src/drill/processes.js';
 import { createIncidentStore, type IncidentStore } from '../../src/incidents/store.js';
 import { resolvePauseTargets, type ResolvedPauseTarget } from '../pause-targets.js';
@@ -30,7 +30,7 @@ export interface Harness {
   log: pino.Logger;
   rpc(method: string, params?: unknown[]): Promise<unknown>;
   deployPausable(pauser: Address): Promise<Address>;
-  targetsFor(address: Address, overrides?: Partial<PauseTargetConfig>): ResolvedPauseTarget[];
+  targetsFor(address: Address, overrides?: Partial<PauseTargetConfig>, safes?: SafeConfig[]): ResolvedPauseTarget[];
   nonceOf(address: Address): Promise<number>;
   incidents(keyPrefix: string): IncidentStore;
   stop(): Promise<void>;
@@ -62,7 +62,7 @@ export async function startHarness(): Promise<Harness> {
       const receipt = await client.waitForTransactionReceipt({ hash, pollingInterval: 20 });
       return receipt.contractAddress!;
     },
-    targetsFor(address, overrides = {}) {
+    targetsFor(address, overrides = {}, safes = []) {
       const contracts = new Map<string, ResolvedContract>([
         ['vault', { name: 'vault', chainId: 31337, address, abi: miniPausableAbi, protocol: 'demo' }],
       ]);
@@ -73,9 +73,10 @@ export async function startHarness(): Promise<Harness> {
         args: [],
         check: { function: 'function paused() view returns (bool)', args: [], expect: true },
         gasLimit: 200_000,
+        via: { mode: 'eoa' },
         ...overrides,
       };
-      return resolvePauseTargets({ responders: { pauses: [pause], webhooks: [] } }, contracts);
+      return resolvePauseTargets({ responders: { pauses: [pause], safes } }, contracts);
     },
     nonceOf: (address) => client.getTransactionCount({ address, blockTag: 'pending' }),
     incidents: (keyPrefix) => createIncidentStore({ redis, keyPrefix }),

@@ -91,11 +91,32 @@ export function checkReferences({ config }: { config: Config }): PathIssue[] {
     else if (check.outputs.length === 0) add([...path, 'check', 'function'], `${pause.check.function} returns nothing to compare with expect; e.g. "function paused() view returns (bool)"`);
     else if (check.inputs.length !== pause.check.args.length) add([...path, 'check', 'args'], argumentCount(check, pause.check.args.length));
   });
+  checkSafeReferences(config, add);
 
   if (firstPauseStep !== undefined && config.responders.guardian === undefined) {
     add(['responders', 'guardian'], `required because ${formatPath(firstPauseStep)} pauses; set privateKeyEnv or privateKeyFile`);
   }
   return issues;
+}
+
+/** Safe ids are unique, pause routes name configured Safes on the pause target's chain, and a proposal has a service. */
+function checkSafeReferences(config: Config, add: (path: ConfigPath, message: string) => void): void {
+  const { safes, pauses } = config.responders;
+  requireUnique(safes.map((safe, index) => ({ value: safe.id, path: ['responders', 'safes', index, 'id'] })), 'safe id', add);
+  const safeIds = safes.map((safe) => safe.id);
+  const chainOf = new Map(config.contracts.map((contract) => [contract.name, contract.chain]));
+  pauses.forEach((pause, index) => {
+    const via = pause.via;
+    if (via.mode === 'eoa') return;
+    const path: ConfigPath = ['responders', 'pauses', index, 'via', 'safe'];
+    const safe = safes.find((candidate) => candidate.id === via.safe);
+    if (!safe) return add(path, unknownName('safe', via.safe, safeIds, 'responders.safes'));
+    const chain = chainOf.get(pause.contract);
+    if (chain !== undefined && chain !== safe.chain) add(path, `safe "${safe.id}" is on chain ${safe.chain} but contract "${pause.contract}" is on chain ${chain}`);
+    if (via.mode === 'safe-propose' && !safe.transactionService) {
+      add(path, `mode safe-propose needs responders.safes[${safes.indexOf(safe)}].transactionService.url (where the co-signers see the proposal)`);
+    }
+  });
 }
 
 /** Reports every entry whose value an earlier entry already had; `display` replaces the quoted value. */

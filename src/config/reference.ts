@@ -76,6 +76,13 @@ function rowsFor(key: string, schema: JsonSchema, required: boolean, deep: boole
   const rows: Row[] = [row(key, schema, required)];
   if (!deep) return rows;
   if (schema.type === 'object' && schema.properties) rows.push(...rowsOfObject(key, schema));
+  // A union told apart by `mode` (pause routes): each mode's own keys, under `key (mode: m)`.
+  for (const variant of modeVariants(schema) ?? []) {
+    const mode = JSON.stringify((variant.properties as Record<string, JsonSchema>).mode!.const);
+    const { mode: _mode, ...rest } = variant.properties as Record<string, JsonSchema>;
+    rows.push({ ...row(`${key}.mode`, _mode!, true), key: `\`${key}.mode: ${mode}\``, type: 'mode' });
+    rows.push(...rowsOfObject(`${key} (mode ${mode})`, { ...variant, properties: rest }));
+  }
   const items = itemsOf(schema);
   if (items?.type === 'object' && items.properties) rows.push(...rowsOfObject(`${key}[]`, items));
   return rows;
@@ -100,8 +107,16 @@ function row(key: string, schema: JsonSchema, required: boolean): Row {
   };
 }
 
+/** The variants of a union of mappings that all carry a constant `mode`, else undefined. */
+function modeVariants(schema: JsonSchema): JsonSchema[] | undefined {
+  const variants = (schema.oneOf ?? schema.anyOf) as JsonSchema[] | undefined;
+  const allModes = variants?.every((variant) => (variant.properties as Record<string, JsonSchema> | undefined)?.mode?.const !== undefined);
+  return allModes ? variants : undefined;
+}
+
 function typeOf(schema: JsonSchema): string {
   const alternatives = (schema.anyOf ?? schema.oneOf) as JsonSchema[] | undefined;
+  if (modeVariants(schema)) return 'mapping with a `mode`, see the modes below';
   if (alternatives) {
     const pattern = alternatives.map((alternative) => String(alternative.pattern ?? '')).join(' ');
     if (pattern.includes('(ms|s|m|h)')) return 'duration';

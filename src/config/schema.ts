@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { severities } from '../../detectors/types.js';
 import { detectorSchema } from './schema-detectors.js';
+import { pauseRouteSchema, readinessSchema, safeSchema } from './schema-safes.js';
 import { address, amount, duration, httpUrl, identifier, positiveInt, wsUrl } from './schema-values.js';
 
 export { detectorSchema } from './schema-detectors.js';
@@ -116,7 +117,13 @@ const pauseTarget = z
       .describe('Idempotency check read before sending and verified after.'),
     gasLimit: positiveInt
       .default(200_000)
-      .meta({ description: 'Gas limit of the pause tx (set, not estimated, to save a round trip).', examples: [200000] }),
+      .meta({
+        description: 'Gas of the pause call itself (set, not estimated, to save a round trip); through a Safe or module warden adds their overhead.',
+        examples: [200000],
+      }),
+    via: pauseRouteSchema
+      .default({ mode: 'eoa' })
+      .meta({ description: 'How the pause reaches the target: the guardian key directly (eoa), a Safe, a Roles module on a Safe, or a proposal to the Safe\'s co-signers.', examples: [{ mode: 'safe', safe: 'pause-safe' }] }),
   })
   .strict();
 
@@ -217,10 +224,12 @@ export const configSchema = z
         guardian: guardian.optional(),
         pauses: z.array(pauseTarget).default([]).describe('The only (contract, function) pairs warden may call.'),
         webhooks: z.array(webhook).default([]).describe('Generic JSON webhooks for `notify` steps.'),
+        safes: z.array(safeSchema).default([]).describe('Safes that pause steps act through (`via.safe`).'),
       })
       .strict()
       .prefault({})
       .describe('How the plan acts.'),
+    readiness: readinessSchema,
   })
   .strict();
 
@@ -236,3 +245,4 @@ export type PlanStep = PlanRule['steps'][number];
 export type PauseTargetConfig = Config['responders']['pauses'][number];
 export type WebhookConfig = Config['responders']['webhooks'][number];
 export type GuardianConfig = NonNullable<Config['responders']['guardian']>;
+export type { KeySourceConfig, PauseRouteConfig, ReadinessConfig, SafeConfig } from './schema-safes.js';
