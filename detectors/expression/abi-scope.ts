@@ -1,28 +1,37 @@
 /**
  * Maps an event's ABI inputs to the names and types a condition may use:
  * uint/int → number (bigint), address → address, bool → true/false, string/bytes → string,
- * struct (tuple) fields → dotted names (`order.amount`). Arrays, and indexed dynamic values
- * (which logs only carry as a hash), are listed as unsupported with the reason.
+ * struct (tuple) fields → dotted names (`order.amount`), array elements → indexed names
+ * (`ids[0]`, `orders[0].amount`) and membership (`ids contains 5`). Whole arrays, and indexed
+ * dynamic values (which logs only carry as a hash), are listed as unsupported with the reason.
  */
 import type { AbiParameter } from 'viem';
-import type { Scope } from './checker.js';
+import type { Scope } from './names.js';
 import type { ValueType } from './ast.js';
 
 export function scopeFromAbiInputs(params: { inputs: readonly AbiParameter[]; scopeName?: string }): Scope {
-  const scope: ScopeTables = { variables: {}, unsupported: {} };
+  const scope: ScopeTables = { variables: {}, elements: {}, unsupported: {} };
   for (const input of params.inputs) {
     if (!input.name) continue; // unnamed arguments cannot be referred to
-    addParameter(scope, input.name, input, 'indexed' in input && input.indexed === true);
+    addParameter(scope, input.name, input, 'indexed' in input && input.indexed === true, false);
   }
   return { ...scope, scopeName: params.scopeName };
 }
 
-type ScopeTables = Required<Pick<Scope, 'variables' | 'unsupported'>>;
+type ScopeTables = Required<Pick<Scope, 'variables' | 'elements' | 'unsupported'>>;
 
-function addParameter(scope: ScopeTables, name: string, parameter: AbiParameter, indexed: boolean): void {
+/** `inArray`: the parameter is (part of) an array element, so it goes to `elements`. */
+function addParameter(scope: ScopeTables, name: string, parameter: AbiParameter, indexed: boolean, inArray: boolean): void {
   const type = parameter.type;
+  const table = inArray ? scope.elements : scope.variables;
   if (type.endsWith(']')) {
-    scope.unsupported[name] = `it is a ${type} (arrays are not supported)`;
+    if (indexed) {
+      scope.unsupported[name] = `it is an indexed ${type}, which the log only carries as a hash`;
+      return;
+    }
+    if (!inArray) scope.unsupported[name] = `it is a ${type} (arrays are not supported); use one element, ${name}[0], or "${name} contains …"`;
+    const element = { ...parameter, type: type.slice(0, type.lastIndexOf('[')) } as AbiParameter;
+    addParameter(scope, `${name}[]`, element, false, true);
     return;
   }
   if (type === 'tuple') {
@@ -31,7 +40,7 @@ function addParameter(scope: ScopeTables, name: string, parameter: AbiParameter,
       return;
     }
     for (const component of (parameter as { components?: readonly AbiParameter[] }).components ?? []) {
-      if (component.name) addParameter(scope, `${name}.${component.name}`, component, false);
+      if (component.name) addParameter(scope, `${name}.${component.name}`, component, false, inArray);
     }
     return;
   }
@@ -40,8 +49,8 @@ function addParameter(scope: ScopeTables, name: string, parameter: AbiParameter,
     return;
   }
   const valueType = abiValueType(type);
-  if (valueType) scope.variables[name] = valueType;
-  else scope.unsupported[name] = `its type ${type} is not supported`;
+  if (valueType) table[name] = valueType;
+  else if (!inArray) scope.unsupported[name] = `its type ${type} is not supported`;
 }
 
 /** The condition value type of a Solidity type, or undefined when conditions cannot use it. */

@@ -6,13 +6,42 @@
 /** The four kinds of values a condition works with (see `abiValueType` for the ABI mapping). */
 export type ValueType = 'bigint' | 'address' | 'bool' | 'string';
 
-export type BinaryOperator = 'or' | 'and' | '==' | '!=' | '<' | '<=' | '>' | '>=' | '+' | '-' | '*' | '/' | '%';
+export type BinaryOperator =
+  | 'or'
+  | 'and'
+  | '=='
+  | '!='
+  | '<'
+  | '<='
+  | '>'
+  | '>='
+  | '+'
+  | '-'
+  | '*'
+  | '/'
+  | '%'
+  /** Text operators (they ignore case, as in OpenZeppelin Monitor); `contains` also tests array membership. */
+  | 'contains'
+  | 'starts_with'
+  | 'ends_with';
 export type UnaryOperator = 'not' | '-';
+
+/** Functions a condition may call; `lower(text)` lowercases text for case-insensitive equality. */
+export type FunctionName = 'lower';
+
+/** One step of a name: a field (`order.amount`) or an array index (`ids[0]`). */
+export type PathPart = string | number;
+
+/** How a path is written for people: `orders[1].amount`. */
+export function formatPath(path: readonly PathPart[]): string {
+  return path.map((part, index) => (typeof part === 'number' ? `[${part}]` : index === 0 ? part : `.${part}`)).join('');
+}
 
 export type Node =
   | { type: 'literal'; valueType: ValueType; value: bigint | string | boolean; column: number; text: string }
-  /** An event argument; `path` has more than one part for struct fields (`order.amount`). */
-  | { type: 'name'; path: string[]; column: number }
+  /** An event argument; `path` has more than one part for struct fields (`order.amount`) and array elements (`ids[0]`). */
+  | { type: 'name'; path: PathPart[]; column: number }
+  | { type: 'call'; name: FunctionName; argument: Node; column: number }
   | { type: 'unary'; operator: UnaryOperator; operand: Node; column: number }
   /** `column` is the operator's column, so errors point at the operator. */
   | { type: 'binary'; operator: BinaryOperator; left: Node; right: Node; column: number };
@@ -20,7 +49,12 @@ export type Node =
 /** A node after type checking: every node knows its value type (the evaluator relies on it). */
 export type TypedNode =
   | { type: 'literal'; valueType: ValueType; value: bigint | string | boolean; column: number }
-  | { type: 'name'; valueType: ValueType; path: string[]; column: number }
+  /**
+   * A name; with `list`, the whole array (only the left side of `contains`), and `valueType` is its
+   * element type.
+   */
+  | { type: 'name'; valueType: ValueType; path: PathPart[]; column: number; list?: true }
+  | { type: 'call'; valueType: ValueType; name: FunctionName; argument: TypedNode; column: number }
   | { type: 'unary'; valueType: ValueType; operator: UnaryOperator; operand: TypedNode; column: number }
   | {
       type: 'binary';

@@ -1,18 +1,13 @@
 /**
  * Type checking: every name must be a known event argument, every operator must get operand types
  * it accepts, and the whole condition must be true/false. Done once when the config loads, so a
- * condition that compiles can only fail at run time on data (division by zero, overflow).
+ * condition that compiles can only fail at run time on data (division by zero, overflow, an index
+ * past the end of an array).
  */
 import { ExpressionError, describeType, type Node, type TypedNode, type ValueType } from './ast.js';
+import { resolveName, resolveList, type Scope } from './names.js';
 
-export interface Scope {
-  /** Names (dotted for struct fields: `order.amount`) and their value types. */
-  variables: Record<string, ValueType>;
-  /** Names that exist but cannot be used, with the reason (e.g. `ids` is a uint256[]). */
-  unsupported?: Record<string, string>;
-  /** What the names belong to, for messages: `unknown name "amout"; Withdraw has: user, amount`. */
-  scopeName?: string;
-}
+export type { Scope } from './names.js';
 
 /** Checks `node` against `scope` and returns it with types attached. Throws ExpressionError. */
 export function checkCondition(node: Node, scope: Scope): TypedNode {
@@ -37,6 +32,13 @@ function checkNode(node: Node, scope: Scope): TypedNode {
       return { type: 'literal', valueType: node.valueType, value: node.value, column: node.column };
     case 'name':
       return { type: 'name', valueType: resolveName(node.path, node.column, scope), path: node.path, column: node.column };
+    case 'call': {
+      const argument = checkNode(node.argument, scope);
+      if (argument.valueType !== 'string') {
+        throw new ExpressionError(node.column, `lower() takes text, got ${describeType(argument.valueType)}`);
+      }
+      return { type: 'call', valueType: 'string', name: node.name, argument, column: node.column };
+    }
     case 'unary': {
       const operand = checkNode(node.operand, scope);
       const wanted: ValueType = node.operator === 'not' ? 'bool' : 'bigint';
@@ -50,10 +52,13 @@ function checkNode(node: Node, scope: Scope): TypedNode {
   }
 }
 
-function checkBinary(node: Extract<Node, { type: 'binary' }>, scope: Scope): TypedNode {
+type BinaryNode = Extract<Node, { type: 'binary' }>;
+
+function checkBinary(node: BinaryNode, scope: Scope): TypedNode {
+  const op = node.operator;
+  if (op === 'contains' || op === 'starts_with' || op === 'ends_with') return checkTextOperator(node, scope);
   const left = checkNode(node.left, scope);
   const right = checkNode(node.right, scope);
-  const op = node.operator;
   const result = (valueType: ValueType): TypedNode => ({
     type: 'binary',
     valueType,
@@ -74,13 +79,37 @@ function checkBinary(node: Extract<Node, { type: 'binary' }>, scope: Scope): Typ
         `cannot compare ${describeType(left.valueType)} with ${describeType(right.valueType)}${comparisonHint(left, right)}`,
       );
     }
+    rejectCapitalsAgainstLower(left, right);
     return result('bool');
   }
   requireBoth(node, left, right, 'bigint');
   return result(op === '<' || op === '<=' || op === '>' || op === '>=' ? 'bool' : 'bigint');
 }
 
-function requireBoth(node: Extract<Node, { type: 'binary' }>, left: TypedNode, right: TypedNode, wanted: ValueType): void {
+/**
+ * `text contains "x"`, `text starts_with "x"`, `text ends_with "x"` (ignoring case), and
+ * `array contains value` (membership; the value must have the element type).
+ */
+function checkTextOperator(node: BinaryNode, scope: Scope): TypedNode {
+  const op = node.operator;
+  const list = op === 'contains' && node.left.type === 'name' ? resolveList(node.left.path, scope, node.left.column) : undefined;
+  const left: TypedNode =
+    list && node.left.type === 'name'
+      ? { type: 'name', valueType: list, path: node.left.path, column: node.left.column, list: true }
+      : checkNode(node.left, scope);
+  const right = checkNode(node.right, scope);
+  if (list === undefined && left.valueType !== 'string') {
+    const what = op === 'contains' ? 'text or an array' : 'text';
+    throw new ExpressionError(node.column, `"${op}" needs ${what} on the left, got ${describeType(left.valueType)}`);
+  }
+  if (right.valueType !== left.valueType) {
+    const wanted = list ? `${describeType(left.valueType)} (an element of the array)` : 'text';
+    throw new ExpressionError(node.column, `"${op}" needs ${wanted} on the right, got ${describeType(right.valueType)}`);
+  }
+  return { type: 'binary', valueType: 'bool', operator: op, operandType: left.valueType, left, right, column: node.column };
+}
+
+function requireBoth(node: BinaryNode, left: TypedNode, right: TypedNode, wanted: ValueType): void {
   const bad = left.valueType !== wanted ? ['left', left] : right.valueType !== wanted ? ['right', right] : undefined;
   if (!bad) return;
   const [side, operand] = bad as [string, TypedNode];
@@ -90,29 +119,20 @@ function requireBoth(node: Extract<Node, { type: 'binary' }>, left: TypedNode, r
   );
 }
 
+/** `lower(name) == "Alice"` can never be true: say so instead of silently never matching. */
+function rejectCapitalsAgainstLower(left: TypedNode, right: TypedNode): void {
+  const [call, literal] = left.type === 'call' ? [left, right] : [right, left];
+  if (call.type !== 'call' || literal.type !== 'literal' || typeof literal.value !== 'string') return;
+  const text = literal.value;
+  if (text === text.toLowerCase()) return;
+  throw new ExpressionError(
+    literal.column,
+    `lower(...) is never equal to ${JSON.stringify(text)}, which has capital letters; write ${JSON.stringify(text.toLowerCase())}`,
+  );
+}
+
 function comparisonHint(left: TypedNode, right: TypedNode): string {
   const types = new Set([left.valueType, right.valueType]);
   if (types.has('address') && types.has('string')) return '; write addresses without quotes: 0x followed by 40 hex digits';
   return '';
-}
-
-function resolveName(path: string[], column: number, scope: Scope): ValueType {
-  const name = path.join('.');
-  const type = scope.variables[name];
-  if (type) return type;
-  const reason = scope.unsupported?.[name];
-  if (reason) throw new ExpressionError(column, `"${name}" cannot be used in a condition: ${reason}`);
-  const fields = Object.keys(scope.variables).filter((known) => known.startsWith(`${name}.`));
-  if (fields.length > 0) {
-    throw new ExpressionError(column, `"${name}" is a struct; use one of its fields: ${fields.join(', ')}`);
-  }
-  const names = topLevelNames(scope);
-  const owner = scope.scopeName ? `${scope.scopeName} has` : 'known names are';
-  throw new ExpressionError(column, `unknown name "${name}"; ${names.length > 0 ? `${owner}: ${names.join(', ')}` : `${owner} no usable arguments`}`);
-}
-
-/** `order.amount` and `order.to` are listed once, as `order`, to keep the message short. */
-function topLevelNames(scope: Scope): string[] {
-  const all = [...Object.keys(scope.variables), ...Object.keys(scope.unsupported ?? {})];
-  return [...new Set(all.map((name) => name.split('.')[0]!))];
 }

@@ -6,7 +6,7 @@
  * Never throws: data problems (division by zero, overflow, a missing or mistyped argument) come
  * back as `{ ok: false, error }` naming the column, and the condition counts as not matched.
  */
-import { maxUint256, minInt256, type TypedNode, type ValueType } from './ast.js';
+import { formatPath, maxUint256, minInt256, type PathPart, type TypedNode, type ValueType } from './ast.js';
 
 export type EvaluationResult = { ok: true; value: boolean } | { ok: false; error: string };
 
@@ -28,6 +28,8 @@ export function evaluateCondition(node: TypedNode, values: Record<string, unknow
 }
 
 type Value = bigint | string | boolean;
+/** The whole array on the left of `contains`, its elements already checked against the element type. */
+type Evaluated = Value | Value[];
 
 function evaluate(node: TypedNode, values: Record<string, unknown>): Value {
   switch (node.type) {
@@ -35,6 +37,8 @@ function evaluate(node: TypedNode, values: Record<string, unknown>): Value {
       return node.value;
     case 'name':
       return readVariable(node.path, node.valueType, node.column, values);
+    case 'call':
+      return (evaluate(node.argument, values) as string).toLowerCase();
     case 'unary': {
       const operand = evaluate(node.operand, values);
       return node.operator === 'not' ? !(operand as boolean) : inRange(-(operand as bigint), node.column);
@@ -45,11 +49,20 @@ function evaluate(node: TypedNode, values: Record<string, unknown>): Value {
 }
 
 function evaluateBinary(node: Extract<TypedNode, { type: 'binary' }>, values: Record<string, unknown>): Value {
+  if (node.operator === 'contains' && node.left.type === 'name' && node.left.list) {
+    return contains(readList(node.left, values), evaluate(node.right, values), node.operandType);
+  }
   const left = evaluate(node.left, values);
   if (node.operator === 'and') return (left as boolean) && (evaluate(node.right, values) as boolean);
   if (node.operator === 'or') return (left as boolean) || (evaluate(node.right, values) as boolean);
   const right = evaluate(node.right, values);
   switch (node.operator) {
+    case 'contains':
+      return contains(left, right, node.operandType);
+    case 'starts_with':
+      return (left as string).toLowerCase().startsWith((right as string).toLowerCase());
+    case 'ends_with':
+      return (left as string).toLowerCase().endsWith((right as string).toLowerCase());
     case '==':
       return equal(left, right, node.operandType);
     case '!=':
@@ -82,6 +95,13 @@ function evaluateBinary(node: Extract<TypedNode, { type: 'binary' }>, values: Re
   }
 }
 
+/** Text contains text (ignoring case), or an array holds an element equal to `right` (text ignoring case). */
+function contains(left: Evaluated, right: Value, type: ValueType): boolean {
+  if (!Array.isArray(left)) return (left as string).toLowerCase().includes((right as string).toLowerCase());
+  if (type === 'string') return left.some((element) => (element as string).toLowerCase() === (right as string).toLowerCase());
+  return left.some((element) => equal(element, right, type));
+}
+
 function equal(left: Value, right: Value, type: ValueType): boolean {
   // Addresses are compared case-insensitively: checksummed and lowercase spellings are the same address.
   if (type === 'address') return (left as string).toLowerCase() === (right as string).toLowerCase();
@@ -95,20 +115,46 @@ function inRange(value: bigint, column: number): bigint {
   return value;
 }
 
-/** Reads `values[a][b]...` and checks it has the type the checker promised. */
-function readVariable(path: string[], type: ValueType, column: number, values: Record<string, unknown>): Value {
+/** Reads `values[a][b]...` (indexes into arrays) and checks it has the type the checker promised. */
+function readVariable(path: PathPart[], type: ValueType, column: number, values: Record<string, unknown>): Value {
+  const raw = readPath(path, column, values);
+  const value = coerce(raw, type);
+  if (value === undefined) throw notOfType(path, type, column, raw);
+  return value;
+}
+
+/** The whole array a `list` name refers to, every element checked against the element type. */
+function readList(node: Extract<TypedNode, { type: 'name' }>, values: Record<string, unknown>): Value[] {
+  const raw = readPath(node.path, node.column, values);
+  if (!Array.isArray(raw)) throw new EvaluationError(node.column, `"${formatPath(node.path)}" is not an array (got ${typeof raw})`);
+  return raw.map((element, index) => {
+    const value = coerce(element, node.valueType);
+    if (value === undefined) throw notOfType([...node.path, index], node.valueType, node.column, element);
+    return value;
+  });
+}
+
+function readPath(path: PathPart[], column: number, values: Record<string, unknown>): unknown {
   let current: unknown = values;
-  for (const part of path) {
+  path.forEach((part, depth) => {
+    if (typeof part === 'number') {
+      if (!Array.isArray(current)) throw new EvaluationError(column, `"${formatPath(path.slice(0, depth))}" is not an array in the event`);
+      if (part >= current.length) {
+        throw new EvaluationError(column, `"${formatPath(path.slice(0, depth + 1))}" is out of range (the array has ${current.length} elements)`);
+      }
+      current = current[part];
+      return;
+    }
     if (current === null || typeof current !== 'object' || !Object.hasOwn(current, part)) {
-      throw new EvaluationError(column, `"${path.join('.')}" is missing from the event`);
+      throw new EvaluationError(column, `"${formatPath(path)}" is missing from the event`);
     }
     current = (current as Record<string, unknown>)[part];
-  }
-  const value = coerce(current, type);
-  if (value === undefined) {
-    throw new EvaluationError(column, `"${path.join('.')}" is not ${type === 'bigint' ? 'an integer' : `a ${type}`} (got ${typeof current})`);
-  }
-  return value;
+  });
+  return current;
+}
+
+function notOfType(path: PathPart[], type: ValueType, column: number, raw: unknown): EvaluationError {
+  return new EvaluationError(column, `"${formatPath(path)}" is not ${type === 'bigint' ? 'an integer' : `a ${type}`} (got ${typeof raw})`);
 }
 
 function coerce(value: unknown, type: ValueType): Value | undefined {

@@ -2,6 +2,11 @@
  * The condition language of the `event` detector, e.g.
  *
  *   amount >= 50_000e18 and (to != 0x000000000000000000000000000000000000dEaD or fee * 100 > amount)
+ *   memo contains "exploit" AND ids[0] > 5 OR holders contains 0x000000000000000000000000000000000000dEaD
+ *
+ * It also reads OpenZeppelin Monitor's operators with their meaning there: `AND` / `OR` in any case,
+ * `contains` / `starts_with` / `ends_with` on text (ignoring case), `contains` on arrays (membership),
+ * `.field` and `[i]` access. `==` on text stays exact; `lower(text) == "abc"` compares ignoring case.
  *
  * Compiled once when the config loads (lexer → parser → type checker); evaluated per log with exact
  * bigint arithmetic. No `eval`, no `Function`: the AST is interpreted.
@@ -15,7 +20,7 @@ import { checkCondition, type Scope } from './checker.js';
 import { evaluateCondition, type EvaluationResult } from './evaluate.js';
 import { parseCondition } from './parser.js';
 
-export { ExpressionError, type ValueType } from './ast.js';
+export { ExpressionError, formatPath, type PathPart, type ValueType } from './ast.js';
 export type { EvaluationResult } from './evaluate.js';
 export type { Scope } from './checker.js';
 export { scopeFromAbiInputs } from './abi-scope.js';

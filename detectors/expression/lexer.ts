@@ -15,7 +15,7 @@ export interface Token {
 }
 
 /** Longest first, so `<=` wins over `<`. */
-const punctuation = ['||', '&&', '==', '!=', '<=', '>=', '<', '>', '!', '+', '-', '*', '/', '%', '(', ')', ',', '.'];
+const punctuation = ['||', '&&', '==', '!=', '<=', '>=', '<', '>', '!', '+', '-', '*', '/', '%', '(', ')', ',', '.', '[', ']'];
 
 const nameStart = /[A-Za-z_$]/;
 const namePart = /[A-Za-z0-9_$]/;

@@ -1,21 +1,29 @@
 /**
  * Recursive-descent parser for conditions. Precedence, loosest first:
  *
- *   or / ||   <   and / &&   <   not / !   <   == != < <= > >=   <   + -   <   * / %   <   unary -   <   ( )
+ *   or / ||   <   and / &&   <   not / !   <   == != < <= > >= contains starts_with ends_with
+ *   <   + -   <   * / %   <   unary -   <   ( ), names, lower(...), units(...)
+ *
+ * Keywords (and, or, not, true, false, contains, starts_with, ends_with) are case-insensitive, so
+ * OpenZeppelin Monitor's `AND` / `OR` read the same. Names take fields and indexes: `orders[0].amount`.
  *
  * Binary arithmetic and logic are left-associative; comparisons do not chain (`a < b < c` is an
  * error, because it almost never means what its author wanted). Nesting depth is capped so a
  * hostile or broken config gets an ExpressionError, never a stack overflow.
  */
 import { AmountError, parseAmountLiteral, parseUnitsExact } from './amount.js';
-import { ExpressionError, maxUint256, type BinaryOperator, type Node } from './ast.js';
+import { ExpressionError, maxUint256, type BinaryOperator, type Node, type PathPart } from './ast.js';
 import { tokenize, type Token } from './lexer.js';
 
 /** Parentheses, `not` and unary `-` may nest this deep. */
 export const maxNestingDepth = 64;
 
 const comparisonOperators = new Set(['==', '!=', '<', '<=', '>', '>=']);
-const keywords = new Set(['and', 'or', 'not', 'true', 'false']);
+const wordOperators = new Set(['contains', 'starts_with', 'ends_with']);
+const keywords = new Set(['and', 'or', 'not', 'true', 'false', ...wordOperators]);
+
+/** Array indexes above this are surely typos (and keep the number exact as a JS number). */
+const maxIndex = 2 ** 32;
 
 /** Parses a condition into an AST. Throws ExpressionError (and nothing else) on bad input. */
 export function parseCondition(source: string): Node {
@@ -46,10 +54,11 @@ class Parser {
     return token;
   }
 
-  /** True (and consumes it) when the next token is one of the given operators or keywords. */
+  /** Consumes and returns the next token when it is one of the given operators or keywords (keywords in any case). */
   private accept(...texts: string[]): Token | undefined {
     const token = this.peek();
-    if ((token.kind === 'punct' || token.kind === 'name') && texts.includes(token.text)) return this.advance();
+    if (token.kind === 'punct' && texts.includes(token.text)) return this.advance();
+    if (token.kind === 'name' && texts.includes(token.text.toLowerCase())) return this.advance();
     return undefined;
   }
 
@@ -87,15 +96,14 @@ class Parser {
 
   private parseComparison(): Node {
     const left = this.parseAdditive();
-    const op = this.peek();
-    if (op.kind !== 'punct' || !comparisonOperators.has(op.text)) return left;
-    this.advance();
+    const operator = comparisonOperator(this.peek());
+    if (!operator) return left;
+    const op = this.advance();
     const right = this.parseAdditive();
     const after = this.peek();
-    if (after.kind === 'punct' && comparisonOperators.has(after.text)) {
-      throw new ExpressionError(after.column, `comparisons do not chain; write "a ${op.text} b and b ${after.text} c"`);
-    }
-    return { type: 'binary', operator: op.text as BinaryOperator, left, right, column: op.column };
+    const next = comparisonOperator(after);
+    if (next) throw new ExpressionError(after.column, `comparisons do not chain; write "a ${operator} b and b ${next} c"`);
+    return { type: 'binary', operator, left, right, column: op.column };
   }
 
   private parseAdditive(): Node {
@@ -150,21 +158,51 @@ class Parser {
 
   private parseName(token: Token): Node {
     this.advance();
-    if (token.text === 'true' || token.text === 'false') {
-      return { type: 'literal', valueType: 'bool', value: token.text === 'true', column: token.column, text: token.text };
+    const word = token.text.toLowerCase();
+    if (word === 'true' || word === 'false') {
+      return { type: 'literal', valueType: 'bool', value: word === 'true', column: token.column, text: token.text };
     }
-    if (keywords.has(token.text)) {
+    if (keywords.has(word)) {
       throw new ExpressionError(token.column, `expected a value, got the operator "${token.text}"`);
     }
     const next = this.peek();
     if (token.text === 'units' && next.kind === 'punct' && next.text === '(') return this.parseUnits(token);
-    const path = [token.text];
-    while (this.accept('.')) {
-      const field = this.peek();
-      if (field.kind !== 'name') throw new ExpressionError(field.column, `expected a field name after ".", got ${describeToken(field)}`);
-      path.push(this.advance().text);
+    if (token.text === 'lower' && next.kind === 'punct' && next.text === '(') return this.parseLower(token);
+    const path: PathPart[] = [token.text];
+    for (let step = this.accept('.', '['); step; step = this.accept('.', '[')) {
+      path.push(step.text === '.' ? this.parseField() : this.parseIndex(step));
     }
     return { type: 'name', path, column: token.column };
+  }
+
+  private parseField(): string {
+    const field = this.peek();
+    if (field.kind !== 'name') throw new ExpressionError(field.column, `expected a field name after ".", got ${describeToken(field)}`);
+    return this.advance().text;
+  }
+
+  /** `[3]`: a plain whole number (no `_`, decimals or exponent), then `]`. */
+  private parseIndex(open: Token): number {
+    const index = this.advance();
+    if (index.kind !== 'number' || !/^\d+$/.test(index.text) || Number(index.text) >= maxIndex) {
+      throw new ExpressionError(index.column, `expected an array index (a whole number like 0) after "[", got ${describeToken(index)}`);
+    }
+    const close = this.advance();
+    if (close.kind !== 'punct' || close.text !== ']') {
+      throw new ExpressionError(close.column, `expected "]" to close "[" at column ${open.column}, got ${describeToken(close)}`);
+    }
+    return Number(index.text);
+  }
+
+  /** `lower(text)`: the text in lower case, e.g. `lower(symbol) == "usdc"`. */
+  private parseLower(name: Token): Node {
+    const open = this.advance(); // "("
+    const argument = this.nest(open.column, () => this.parseOr());
+    const close = this.advance();
+    if (close.kind !== 'punct' || close.text !== ')') {
+      throw new ExpressionError(close.column, `expected ")" to close lower( at column ${name.column}, got ${describeToken(close)}`);
+    }
+    return { type: 'call', name: 'lower', argument, column: name.column };
   }
 
   /** `units("1000.5", 6)`: an exact amount in base units of a token with 6 decimals. */
@@ -194,6 +232,13 @@ class Parser {
     }
     return { type: 'literal', valueType: 'bigint', value: checkRange(amount, name.column), column: name.column, text: 'units(...)' };
   }
+}
+
+/** The comparison operator a token stands for (`CONTAINS` reads as `contains`), if any. */
+function comparisonOperator(token: Token): BinaryOperator | undefined {
+  if (token.kind === 'punct' && comparisonOperators.has(token.text)) return token.text as BinaryOperator;
+  if (token.kind === 'name' && wordOperators.has(token.text.toLowerCase())) return token.text.toLowerCase() as BinaryOperator;
+  return undefined;
 }
 
 function numberValue(token: Token): bigint {
