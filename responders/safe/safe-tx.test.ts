@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeFunctionData, getAddress, parseEther, type Abi, type AbiParameter, type Address, type Hex, type LocalAccount, type PublicClient } from 'viem';
+import { createPublicClient, encodeFunctionData, getAddress, http, parseEther, type Abi, type AbiParameter, type Address, type Hex, type LocalAccount, type PublicClient } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { DEPLOYER, DEPOSITORS } from '../../src/drill/accounts.js';
 import { startAnvil, type Anvil } from '../../src/drill/processes.js';
@@ -124,7 +124,7 @@ describe('Safe transactions against the real Safe 1.4.1 contracts', () => {
     const one = await signSafeTx({ chainId, safe, tx, signers: [alice] });
     await expect(client.call({ account: deployer.address, to: safe, data: encodeExecTransaction({ tx, signatures: one.signatures }) })).rejects.toThrow(/GS020/);
 
-    const fromBlock = (await client.getBlockNumber()) + 1n;
+    const fromBlock = (await client.getBlockNumber({ cacheTime: 0 })) + 1n;
     expect(await findSafeExecution({ client, safe, safeTxHash: signed.safeTxHash, fromBlock })).toBeUndefined();
     // A non-owner submits: both owners sign with ECDSA.
     const receipt = await sendAndConfirm({ client, account: deployer, to: safe, data: encodeExecTransaction({ tx, signatures: signed.signatures }), label: 'exec 2-of-3' });
@@ -157,7 +157,7 @@ describe('Safe transactions against the real Safe 1.4.1 contracts', () => {
 
   it('reads owners, threshold, modules and nonce, at the latest or a given block', async () => {
     const safe = await newSafe([alice, bob, carol], 2);
-    const before = await client.getBlockNumber();
+    const before = await client.getBlockNumber({ cacheTime: 0 });
     const modules = [getAddress(`0x${'ab'.repeat(20)}`), getAddress(`0x${'cd'.repeat(20)}`)];
     for (const module of modules) {
       await execAsOwners({ client, safe, owners: [alice, bob], data: encodeFunctionData({ abi: safeAdminAbi, functionName: 'enableModule', args: [module] }) });
@@ -169,5 +169,17 @@ describe('Safe transactions against the real Safe 1.4.1 contracts', () => {
     // The Safe lists the most recently enabled module first.
     expect(state.modules).toEqual([...modules].reverse());
     expect(await readSafeState({ client, safe, blockNumber: before })).toEqual({ ...state, nonce: 0n, modules: [] });
+  });
+
+  it('reads the state and finds an execution at the real head, even through a client that caches the block number', async () => {
+    const safe = await newSafe([alice], 1);
+    const cachingClient = createPublicClient({ transport: http(anvil.url), cacheTime: 600_000 });
+    await cachingClient.getBlockNumber(); // now cached for ten minutes
+    const { tx } = await fundedTransfer(safe, 1n);
+    const signed = await signSafeTx({ chainId, safe, tx, signers: [alice], sender: alice.address });
+    const fromBlock = (await client.getBlockNumber({ cacheTime: 0 })) + 1n;
+    const receipt = await sendAndConfirm({ client, account: alice, to: safe, data: encodeExecTransaction({ tx, signatures: signed.signatures }), label: 'exec' });
+    expect((await readSafeState({ client: cachingClient, safe })).nonce).toBe(1n);
+    expect(await findSafeExecution({ client: cachingClient, safe, safeTxHash: signed.safeTxHash, fromBlock })).toMatchObject({ txHash: receipt.transactionHash });
   });
 });

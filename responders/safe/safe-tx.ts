@@ -197,7 +197,9 @@ const MODULE_PAGE_SIZE = 50n;
  */
 export async function readSafeState(params: { client: PublicClient; safe: Address; blockNumber?: bigint }): Promise<SafeState> {
   const { client, safe } = params;
-  const blockNumber = params.blockNumber ?? (await client.getBlockNumber());
+  // cacheTime 0: viem otherwise serves a block number up to one polling interval old, and a stale nonce
+  // would build a SafeTx the Safe has already executed.
+  const blockNumber = params.blockNumber ?? (await client.getBlockNumber({ cacheTime: 0 }));
   const read = { address: safe, abi: safeAbi, blockNumber } as const;
   const [nonce, threshold, owners, modules] = await Promise.all([
     client.readContract({ ...read, functionName: 'nonce' }),
@@ -246,7 +248,7 @@ export async function findSafeExecution(params: {
   toBlock?: bigint;
 }): Promise<SafeExecution | undefined> {
   // A range starting after the head is empty (nodes reject it rather than answer nothing).
-  const toBlock = params.toBlock ?? (await params.client.getBlockNumber());
+  const toBlock = params.toBlock ?? (await params.client.getBlockNumber({ cacheTime: 0 }));
   if (params.fromBlock > toBlock) return undefined;
   const range = { address: params.safe, args: { txHash: params.safeTxHash }, fromBlock: params.fromBlock, toBlock } as const;
   const [successes, failures] = await Promise.all([
