@@ -1,15 +1,16 @@
 /**
- * Compiles the drill's demo contracts (src/drill/contracts/*.sol) with solc-js, resolving
- * `@openzeppelin/...` imports from node_modules, and caches the artifacts on disk.
+ * Compiles the drill's contracts (src/drill/contracts/*.sol: the demo protocol and the PauseRolesModule
+ * fixture) with solc-js, resolving package imports (`@openzeppelin/...`, `@gnosis.pm/...`) from
+ * node_modules, and caches the artifacts on disk.
  *
  * Why a disk cache: loading solc-js (an 8 MB emscripten module) and compiling OpenZeppelin takes
  * seconds; tests and drills call this often. The cache key covers everything that changes the output
- * (our sources, the solc and OpenZeppelin versions, the compiler settings), so a stale artifact is
- * never served; solc itself is only imported on a cache miss.
+ * (our sources, the versions of solc and of every package the sources import, the compiler settings),
+ * so a stale artifact is never served; solc itself is only imported on a cache miss.
  */
 import { packageRoot } from '../paths.js';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -17,9 +18,21 @@ import type { Abi, Hex } from 'viem';
 
 const require = createRequire(import.meta.url);
 
-/** The contracts the drill deploys, by name. */
-export const demoContractNames = ['DemoToken', 'DemoVault'] as const;
-export type DemoContractName = (typeof demoContractNames)[number];
+/** The contracts the drill deploys, by name (each in src/drill/contracts/<name>.sol). */
+export const drillContractNames = ['DemoToken', 'DemoVault', 'PauseRolesModule'] as const;
+export type DrillContractName = (typeof drillContractNames)[number];
+
+/**
+ * Every package whose Solidity the sources import, directly or through another package: their versions
+ * are part of the cache key. PauseRolesModule imports Zodiac's Module.sol, which imports the Safe 1.3.0
+ * Enum from @gnosis.pm/safe-contracts and OpenZeppelin's upgradeable Ownable.
+ */
+const solidityPackages = [
+  '@openzeppelin/contracts',
+  '@openzeppelin/contracts-upgradeable',
+  '@gnosis.pm/zodiac',
+  '@gnosis.pm/safe-contracts',
+] as const;
 
 export interface CompiledContract {
   abi: Abi;
@@ -27,7 +40,7 @@ export interface CompiledContract {
   bytecode: Hex;
 }
 
-export type CompileContractsReturnType = Record<DemoContractName, CompiledContract> & {
+export type CompileContractsReturnType = Record<DrillContractName, CompiledContract> & {
   /** True when the artifacts came from the disk cache (solc was not run). */
   fromCache: boolean;
   /** The cache file read or written. */
@@ -57,23 +70,43 @@ const settings = {
   outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object'] } },
 } as const;
 
+/**
+ * The directory of an installed package, searched the way Node searches node_modules but ignoring the
+ * package's `exports` map, which hides the Solidity sources (and package.json) of e.g. @gnosis.pm/zodiac.
+ */
+function packageDir(name: string): string {
+  for (const dir of require.resolve.paths(name) ?? []) {
+    const candidate = join(dir, name);
+    if (existsSync(join(candidate, 'package.json'))) return candidate;
+  }
+  throw new Error(`package ${name} is not installed (looked in node_modules from ${packageRoot()} up); run \`npm ci\``);
+}
+
 function versionOf(pkg: string): string {
-  return (require(`${pkg}/package.json`) as { version: string }).version;
+  return (JSON.parse(readFileSync(join(packageDir(pkg), 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 async function readSources(root: string): Promise<Record<string, { content: string }>> {
   const sources: Record<string, { content: string }> = {};
-  for (const name of demoContractNames) {
+  for (const name of drillContractNames) {
     const path = `src/drill/contracts/${name}.sol`;
     sources[path] = { content: await readFile(join(root, path), 'utf8') };
   }
   return sources;
 }
 
-/** solc's import callback: `@openzeppelin/...` (and any other package path) from node_modules. */
-function findImport(path: string): { contents: string } | { error: string } {
+/**
+ * solc's import callback: a package path (`@scope/name/dir/File.sol` or `name/dir/File.sol`) read from
+ * that package's directory in node_modules. solc hands relative imports inside a package
+ * (`../factory/FactoryFriendly.sol`) over already joined to the importing file's package path.
+ */
+function findImport(path: string, imported: Set<string>): { contents: string } | { error: string } {
   try {
-    return { contents: readFileSync(require.resolve(path), 'utf8') };
+    const parts = path.split('/');
+    const nameLength = path.startsWith('@') ? 2 : 1;
+    const name = parts.slice(0, nameLength).join('/');
+    imported.add(name);
+    return { contents: readFileSync(join(packageDir(name), ...parts.slice(nameLength)), 'utf8') };
   } catch (error) {
     return { error: `cannot resolve import "${path}" from node_modules: ${(error as Error).message}` };
   }
@@ -84,14 +117,20 @@ interface SolcOutput {
   contracts?: Record<string, Record<string, { abi: Abi; evm: { bytecode: { object: string } } }>>;
 }
 
-async function runSolc(sources: Record<string, { content: string }>): Promise<Record<DemoContractName, CompiledContract>> {
+async function runSolc(sources: Record<string, { content: string }>): Promise<Record<DrillContractName, CompiledContract>> {
   const solc = (await import('solc')).default;
   const input = { language: 'Solidity', sources, settings };
-  const output = JSON.parse(solc.compile(JSON.stringify(input), { import: findImport })) as SolcOutput;
+  const imported = new Set<string>();
+  const output = JSON.parse(solc.compile(JSON.stringify(input), { import: (path: string) => findImport(path, imported) })) as SolcOutput;
   const errors = (output.errors ?? []).filter((entry) => entry.severity === 'error');
   if (errors.length > 0) throw new ContractCompileError(errors.map((entry) => entry.formattedMessage));
-  const result = {} as Record<DemoContractName, CompiledContract>;
-  for (const name of demoContractNames) {
+  // A package missing from the cache key would let a later upgrade of it serve stale artifacts.
+  const unkeyed = [...imported].filter((name) => !(solidityPackages as readonly string[]).includes(name));
+  if (unkeyed.length > 0) {
+    throw new ContractCompileError([`the contracts import ${unkeyed.join(', ')}: add it to solidityPackages in src/drill/compile.ts (its version belongs in the cache key)`]);
+  }
+  const result = {} as Record<DrillContractName, CompiledContract>;
+  for (const name of drillContractNames) {
     const contract = output.contracts?.[`src/drill/contracts/${name}.sol`]?.[name];
     if (!contract) throw new ContractCompileError([`solc produced no output for ${name}`]);
     result[name] = { abi: contract.abi, bytecode: `0x${contract.evm.bytecode.object}` };
@@ -100,13 +139,13 @@ async function runSolc(sources: Record<string, { content: string }>): Promise<Re
 }
 
 // One compile per cache key per process, even when callers race (e.g. parallel tests in one worker).
-const inFlight = new Map<string, Promise<Record<DemoContractName, CompiledContract>>>();
+const inFlight = new Map<string, Promise<Record<DrillContractName, CompiledContract>>>();
 
 /**
- * Compiles DemoToken and DemoVault, or reads them from the cache when nothing that affects the output
- * changed. Guarantees: the artifacts match the current sources, solc version, OpenZeppelin version and
- * settings; the cache file is written atomically (write + rename), so concurrent processes never read a
- * torn file. Throws {@link ContractCompileError} with solc's formatted messages on compile errors.
+ * Compiles DemoToken, DemoVault and PauseRolesModule, or reads them from the cache when nothing that
+ * affects the output changed. Guarantees: the artifacts match the current sources, the versions of solc
+ * and of every imported package, and the settings; the cache file is written atomically (write +
+ * rename), so concurrent processes never read a torn file. Throws {@link ContractCompileError} with solc's formatted messages on compile errors.
  *
  * @example
  * const { DemoVault } = await compileContracts();
@@ -116,16 +155,16 @@ export async function compileContracts(params: CompileContractsParameters = {}):
   const root = packageRoot();
   const sources = await readSources(root);
   const key = createHash('sha256')
-    .update(JSON.stringify({ sources, solc: versionOf('solc'), openzeppelin: versionOf('@openzeppelin/contracts'), settings }))
+    .update(JSON.stringify({ sources, solc: versionOf('solc'), packages: solidityPackages.map((pkg) => [pkg, versionOf(pkg)]), settings }))
     .digest('hex');
   const cacheDir = params.cacheDir ?? join(root, 'node_modules', '.cache', 'warden');
   const cacheFile = join(cacheDir, `contracts-${key}.json`);
 
   const cached = await readFile(cacheFile, 'utf8')
-    .then((text) => JSON.parse(text) as Partial<Record<DemoContractName, CompiledContract>>)
+    .then((text) => JSON.parse(text) as Partial<Record<DrillContractName, CompiledContract>>)
     .catch(() => undefined); // missing, unreadable or torn: compile again
-  if (cached && demoContractNames.every((name) => cached[name]?.bytecode?.startsWith('0x') && Array.isArray(cached[name]?.abi))) {
-    return { ...(cached as Record<DemoContractName, CompiledContract>), fromCache: true, cacheFile };
+  if (cached && drillContractNames.every((name) => cached[name]?.bytecode?.startsWith('0x') && Array.isArray(cached[name]?.abi))) {
+    return { ...(cached as Record<DrillContractName, CompiledContract>), fromCache: true, cacheFile };
   }
 
   let compiling = inFlight.get(cacheFile);

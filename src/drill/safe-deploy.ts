@@ -56,26 +56,29 @@ export function safeArtifact(path: string): HardhatArtifact {
   return require(`@safe-global/safe-contracts/build/artifacts/contracts/${path}`) as HardhatArtifact;
 }
 
-interface SendParameters {
-  client: PublicClient;
-  account: LocalAccount;
-  /** Omit to deploy (then `data` is the creation code). */
+/** One set-up transaction: a call, or a deployment when `to` is omitted (`data` is then the creation code). */
+export interface SetupTx {
   to?: Address;
   data: Hex;
   /** Names the step in errors. */
   label: string;
+}
+
+export interface SendAllAndConfirmParameters {
+  client: PublicClient;
+  account: LocalAccount;
+  txs: readonly SetupTx[];
   pollingIntervalMs?: number;
 }
 
 /**
- * Sends each transaction with consecutive nonces from one account (so they can share a block), waits for
- * all receipts and throws {@link SafeDeployError} if any reverted. Gas is estimated per transaction, so a
- * batch must not depend on its own earlier members.
+ * Sends `txs` from `account` with consecutive nonces (so they can share a block), waits for every
+ * receipt and throws {@link SafeDeployError} naming the step if one would revert or did. Gas is estimated
+ * for each before any is mined, so no transaction of a batch may depend on an earlier one.
  */
-async function sendAll(txs: readonly SendParameters[]): Promise<TransactionReceipt[]> {
-  const first = txs[0];
-  if (!first) return [];
-  const { client, account } = first;
+export async function sendAllAndConfirm(params: SendAllAndConfirmParameters): Promise<TransactionReceipt[]> {
+  const { client, account, txs } = params;
+  if (txs.length === 0) return [];
   const [chainId, nonce, fees] = await Promise.all([
     client.getChainId(),
     client.getTransactionCount({ address: account.address, blockTag: 'pending' }),
@@ -90,16 +93,17 @@ async function sendAll(txs: readonly SendParameters[]): Promise<TransactionRecei
     // 30% headroom: the Safe forwards 63/64 of its gas to the inner call and checks gasleft() itself.
     hashes.push(await sendSigned({ client, account, chainId, nonce: nonce + i, to: tx.to, data: tx.data, gas: (estimate * 13n) / 10n, fees }));
   }
-  const receipts = await Promise.all(hashes.map((hash) => waitForReceipt({ client, hash, pollingIntervalMs: first.pollingIntervalMs ?? 50 })));
+  const receipts = await Promise.all(hashes.map((hash) => waitForReceipt({ client, hash, pollingIntervalMs: params.pollingIntervalMs ?? 50 })));
   receipts.forEach((receipt, i) => {
     if (receipt.status !== 'success') throw new SafeDeployError(`${txs[i]!.label} reverted (tx ${receipt.transactionHash})`);
   });
   return receipts;
 }
 
-/** Sends one transaction and returns its (successful) receipt. */
-export async function sendAndConfirm(params: SendParameters): Promise<TransactionReceipt> {
-  const [receipt] = await sendAll([params]);
+/** Sends one transaction from `account` and returns its (successful) receipt. */
+export async function sendAndConfirm(params: { client: PublicClient; account: LocalAccount; pollingIntervalMs?: number } & SetupTx): Promise<TransactionReceipt> {
+  const { client, account, pollingIntervalMs, ...tx } = params;
+  const [receipt] = await sendAllAndConfirm({ client, account, txs: [tx], pollingIntervalMs });
   return receipt!;
 }
 
@@ -120,9 +124,12 @@ export interface DeploySafeSingletonsParameters {
 /** Deploys the Safe singleton, SafeProxyFactory and CompatibilityFallbackHandler, in one block when mining allows. */
 export async function deploySafeSingletons(params: DeploySafeSingletonsParameters): Promise<SafeSingletons> {
   const paths = ['Safe.sol/Safe.json', 'proxies/SafeProxyFactory.sol/SafeProxyFactory.json', 'handler/CompatibilityFallbackHandler.sol/CompatibilityFallbackHandler.json'];
-  const receipts = await sendAll(
-    paths.map((path) => ({ ...params, account: params.deployer, data: safeArtifact(path).bytecode, label: `deploy ${path.split('/')[1]}` })),
-  );
+  const receipts = await sendAllAndConfirm({
+    client: params.client,
+    account: params.deployer,
+    txs: paths.map((path) => ({ data: safeArtifact(path).bytecode, label: `deploy ${path.split('/')[1]}` })),
+    pollingIntervalMs: params.pollingIntervalMs,
+  });
   const [singleton, proxyFactory, fallbackHandler] = receipts.map((receipt) => getAddress(receipt.contractAddress!));
   return { singleton: singleton!, proxyFactory: proxyFactory!, fallbackHandler: fallbackHandler! };
 }
