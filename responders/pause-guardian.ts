@@ -32,6 +32,7 @@ import { followPauseTx, recordFailure, type FollowContext } from './pause-follow
 import { createPauseReader } from './pause-reads.js';
 import { createPauseRecordStore, loadPauseCall, type PauseRecordStore } from './pause-record.js';
 import { createPauseCallBuilder, directCall } from './pause-route.js';
+import { createSafeProposer, type CreateSafeProposerParameters } from './safe-proposal.js';
 import { sendNewPause } from './pause-send.js';
 import { createPauseSigner } from './pause-signer.js';
 import type { ResolvedPauseTarget } from './pause-targets.js';
@@ -48,11 +49,15 @@ export interface PauseParameters {
 }
 
 export interface PauseOutcome {
-  status: 'paused' | 'already-contained' | 'failed';
+  /** `proposed`: mode safe-propose handed the pause to the Safe's co-signers (contained once they execute it). */
+  status: 'paused' | 'already-contained' | 'failed' | 'proposed';
   targetId: string;
   txHash?: Hex;
   blockNumber?: number;
   reason?: string;
+  /** Mode safe-propose: the proposed SafeTx and where people sign it. */
+  safeTxHash?: Hex;
+  signingUrl?: string;
 }
 
 export interface GuardianPauser {
@@ -83,6 +88,8 @@ export interface GuardianPauser {
     onDropped(record: { targetId: string; incidentId: string; txHash?: Hex; blockNumber: number }): Promise<unknown>;
     record(incidentId: string): PauseParameters['record'];
   }): Promise<{ incidentId: string; outcome: PauseOutcome }[]>;
+  /** Mode safe-propose: looks whether the co-signers executed an outstanding proposal (call once per block). */
+  watchProposals(): Promise<void>;
   /**
    * Resolves with the outcome (failures included, already recorded as `containment-failed`).
    * @throws PauseTransientError (sanitized message) when a retry can help: RPC or Redis errors, lock
@@ -108,6 +115,8 @@ export interface CreateGuardianPauserParameters {
   maxReplacements?: number;
   /** Owner keys per Safe id, for pause targets routed through a Safe (mode `safe`). */
   safeSigners?: ReadonlyMap<string, readonly LocalAccount[]>;
+  /** For targets in mode safe-propose: the Safes, their Transaction Service clients, and the incidents to settle. */
+  proposals?: Pick<CreateSafeProposerParameters, 'safes' | 'services' | 'incidents'>;
 }
 
 export function createGuardianPauser(params: CreateGuardianPauserParameters): GuardianPauser {
@@ -130,6 +139,21 @@ export function createGuardianPauser(params: CreateGuardianPauserParameters): Gu
   const inFlight = new Map<string, Promise<PauseOutcome>>();
   const calls = createPauseCallBuilder({ client, chainId: chain.id, sender: account.address, safeSigners: params.safeSigners ?? new Map() });
   const reads = createPauseReader({ chain, client, guardianAddress: account.address, guardian, calls });
+
+  const proposer = params.proposals
+    ? createSafeProposer({
+        ...params.proposals,
+        chain,
+        client,
+        redis: params.redis,
+        keyPrefix: params.keyPrefix,
+        targets: params.targets,
+        signers: params.safeSigners ?? new Map(),
+        log,
+        readContained: (target) => reads.readContained(target),
+      })
+    : undefined;
+  const hasProposals = params.targets.some((target) => target.route.mode === 'safe-propose');
 
   const signer = createPauseSigner({ account, chainId: chain.id });
   const sign = signer.sign;
@@ -212,6 +236,7 @@ export function createGuardianPauser(params: CreateGuardianPauserParameters): Gu
       }, () => {});
     },
     observeHead: reads.observeHead,
+    watchProposals: () => (proposer && hasProposals ? proposer.watch() : Promise.resolve()),
     async afterReorg({ commonAncestor, onDropped, record }) {
       const results: { incidentId: string; outcome: PauseOutcome }[] = [];
       for (const [targetId, store] of stores) {
@@ -258,6 +283,10 @@ export function createGuardianPauser(params: CreateGuardianPauserParameters): Gu
       const reason = `no pause target "${pause.targetId}" on chain ${chain.name} (configured: ${[...targets.keys()].join(', ') || 'none'})`;
       await pause.record(timelineEntry('containment-failed', { targetId: pause.targetId, chainId: chain.id, reason }), { onceKey: `containment-failed:${pause.targetId}` });
       return { status: 'failed', targetId: pause.targetId, reason };
+    }
+    if (target.route.mode === 'safe-propose') {
+      if (proposer) return proposer.propose({ ...pause, target });
+      throw new Error(`pause ${target.id} is routed through a Safe proposal but the pauser was created without proposals`);
     }
     const ctx = contextFor(target, pause);
     const deadline = Date.now() + lockWaitMs;

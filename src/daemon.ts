@@ -6,11 +6,13 @@
  * One process runs both halves (follow + respond); several replicas may share a Redis.
  */
 import { Redis } from 'ioredis';
-import type { Address } from 'viem';
+import { getAddress, type Address } from 'viem';
 import { createDetectors } from '../detectors/index.js';
 import type { Anomaly } from '../detectors/types.js';
 import { loadGuardianAccount } from '../responders/guardian-key.js';
+import { createSafeServices } from '../responders/safe/services.js';
 import { loadSafeSigners } from '../responders/safe/signers.js';
+import { createChainReadiness } from './readiness/chain.js';
 import { createGuardianPauser, resolvePauseTargets, type GuardianPauser } from '../responders/pause-guardian.js';
 import { createBlockProcessor } from './chain/block-processor.js';
 import { createCheckpointStore } from './chain/checkpoint.js';
@@ -66,7 +68,10 @@ export function createWarden(params: CreateWardenParameters): Warden {
   registerUrlSecrets(config.redis.url);
 
   const safeSigners = loadSafeSigners({ safes: config.responders.safes, guardian: account, env });
-  const detectors = createDetectors({ config, contracts, guardianAddresses: account ? [account.address] : [], log });
+  const safeServices = createSafeServices({ safes: config.responders.safes, env });
+  // A pause through a Safe or module is emitted with the Safe as its account: warden's doing too.
+  const pausingAccounts = [...(account ? [account.address] : []), ...config.responders.safes.map((safe) => getAddress(safe.address))];
+  const detectors = createDetectors({ config, contracts, guardianAddresses: pausingAccounts, log });
   const pauseTargets = resolvePauseTargets(config, contracts);
   const chainParts = config.chains.map((chain) => {
     const clients = createChainClients({ chain });
@@ -83,9 +88,24 @@ export function createWarden(params: CreateWardenParameters): Warden {
     const targets = pauseTargets.filter((target) => target.chainId === chain.id);
     const pauser: GuardianPauser | undefined =
       account && config.responders.guardian && targets.length > 0
-        ? createGuardianPauser({ chain, publicClient: clients.http, account, guardian: config.responders.guardian, targets, redis, keyPrefix, log, safeSigners })
+        ? createGuardianPauser({
+            chain,
+            publicClient: clients.http,
+            account,
+            guardian: config.responders.guardian,
+            targets,
+            redis,
+            keyPrefix,
+            log,
+            safeSigners,
+            proposals: { safes: config.responders.safes, services: safeServices, incidents },
+          })
         : undefined;
-    return { chain, clients, processor, pauser };
+    const readiness =
+      account && config.responders.guardian && targets.length > 0
+        ? createChainReadiness({ chain, client: clients.http, targets, account, config, safeSigners, redis, incidents, log, raise: (anomaly) => queue!.add([anomaly]) })
+        : undefined;
+    return { chain, clients, processor, pauser, readiness };
   });
 
   const pausers = new Map<number, GuardianPauser>();
@@ -109,6 +129,8 @@ export function createWarden(params: CreateWardenParameters): Warden {
       async onBlock(block) {
         lastBlockAt[index] = Date.now();
         part.pauser?.observeHead(block.header);
+        if (part.pauser) void part.pauser.watchProposals();
+        part.readiness?.onBlock(block.header);
         const anomalies = await part.processor.process(block);
         if (anomalies.length === 0) return;
         for (const anomaly of anomalies) {
@@ -196,7 +218,7 @@ export function createWarden(params: CreateWardenParameters): Warden {
       stopped = true;
       await Promise.all(followers.map((follower) => follower.stop()));
       // Finish the responses in flight (pauses started at detection) before closing connections.
-      await Promise.all([actOnHead.drain(), afterReorg.drain()]);
+      await Promise.all([actOnHead.drain(), afterReorg.drain(), ...chainParts.map((part) => part.readiness?.idle())]);
       await health?.close();
       await worker?.close();
       await queue?.close();

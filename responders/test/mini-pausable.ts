@@ -16,13 +16,21 @@ contract MiniPausable {
     bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
     bool public paused;
     mapping(address => bool) public pausers;
+    address public immutable admin;
 
     error AccessControlUnauthorizedAccount(address account, bytes32 neededRole);
     error EnforcedPause();
     event Paused(address account);
 
     constructor(address pauser) {
+        admin = msg.sender;
         pausers[pauser] = true;
+    }
+
+    /** Grants or revokes the pauser role (the deployer only): readiness tests revoke and restore it. */
+    function setPauser(address who, bool allowed) external {
+        require(msg.sender == admin, "only admin");
+        pausers[who] = allowed;
     }
 
     function pause() external {
@@ -43,6 +51,7 @@ export const miniPausableAbi = parseAbi([
   'constructor(address pauser)',
   'function pause()',
   'function unpause()',
+  'function setPauser(address who, bool allowed)',
   'function paused() view returns (bool)',
   'error AccessControlUnauthorizedAccount(address account, bytes32 neededRole)',
   'error EnforcedPause()',

@@ -61,12 +61,16 @@ export function checkReferences({ config }: { config: Config }): PathIssue[] {
 
   const pauseIds = config.responders.pauses.map((pause) => pause.id);
   const webhookIds = config.responders.webhooks.map((hook) => hook.id);
+  // `readiness` names the anomalies of the readiness checks (src/readiness/monitor.ts).
   const detectorIds = config.detectors.map((detector) => detector.id);
+  config.detectors.forEach((detector, index) => {
+    if (detector.id === 'readiness') add(['detectors', index, 'id'], 'the id "readiness" is reserved for the readiness checks\' anomalies; rename this detector');
+  });
   let firstPauseStep: ConfigPath | undefined;
   config.plan.rules.forEach((rule, ruleIndex) => {
     const rulePath: ConfigPath = ['plan', 'rules', ruleIndex];
     rule.match.detectors?.forEach((id, position) => {
-      if (!detectorIds.includes(id)) add([...rulePath, 'match', 'detectors', position], unknownName('detector', id, detectorIds));
+      if (!detectorIds.includes(id) && id !== 'readiness') add([...rulePath, 'match', 'detectors', position], unknownName('detector', id, detectorIds));
     });
     rule.steps.forEach((step, stepIndex) => {
       const stepPath = [...rulePath, 'steps', stepIndex];

@@ -33,6 +33,12 @@ export const timelineEntryTypes = [
   /** The block holding warden's mined pause tx was reorged out: the pause is checked and re-sent if needed. */
   'pause-reorged-out',
   'status-changed',
+  /** Mode safe-propose: warden proposed the pausing SafeTx; data has safeTxHash, safeNonce and signingUrl. */
+  'safe-tx-proposed',
+  /** The co-signers executed warden's proposed SafeTx (txHash is the outer transaction). */
+  'safe-tx-executed',
+  /** A readiness check that had failed (see its `readiness` anomaly) passes again. */
+  'readiness-recovered',
 ] as const;
 export type TimelineEntryType = (typeof timelineEntryTypes)[number];
 

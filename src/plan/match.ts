@@ -59,6 +59,13 @@ export function anomalySubject(params: {
   anomaly: Anomaly;
 }): { protocol: string; contracts: string[] } {
   const { anomaly } = params;
+  if (anomaly.kind === 'readiness') {
+    // warden raises these itself (no chain data chooses the addresses): the pause targets or Safe checked.
+    const named = new Set(anomaly.addresses.map((address) => address.toLowerCase()));
+    const concerned = [...params.contracts.values()].filter((contract) => named.has(contract.address.toLowerCase()));
+    if (concerned.length > 0) return { protocol: concerned[0]!.protocol, contracts: concerned.map((contract) => contract.name) };
+    return { protocol: 'warden-readiness', contracts: [] };
+  }
   const detector = params.config.detectors.find((d) => d.id === anomaly.detectorId);
   const own = detectorContractNames(detector)
     .map((name) => params.contracts.get(name))

@@ -42,5 +42,8 @@ export function notificationPayload(params: {
 function describeOutcome(outcome: PauseOutcome): string {
   if (outcome.status === 'paused') return `${outcome.targetId} paused in block ${outcome.blockNumber} (tx ${outcome.txHash})`;
   if (outcome.status === 'already-contained') return `${outcome.targetId} was already paused`;
+  if (outcome.status === 'proposed') {
+    return `${outcome.targetId}: pause PROPOSED to the Safe, co-signers must sign and execute SafeTx ${outcome.safeTxHash}${outcome.signingUrl ? ` at ${outcome.signingUrl}` : ''}`;
+  }
   return `${outcome.targetId} FAILED: ${outcome.reason}`;
 }

@@ -170,6 +170,7 @@ export function createPlanRunner(params: CreatePlanRunnerParameters): PlanRunner
       if (results.length === 0) return { status: joined.incident.status, outcomes: [] as PauseOutcome[], error: undefined };
       const outcomes = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
       const failures = outcomes.filter((outcome) => outcome.status === 'failed');
+      const awaitingSigners = outcomes.some((outcome) => outcome.status === 'proposed');
       // Errors a retry can fix (RPC or Redis outages) are not failures: the status stays as it is
       // (`containment-failed` would tell people containment failed), and the queue retries the job.
       const errors = results.flatMap((result, index) =>
@@ -188,10 +189,11 @@ export function createPlanRunner(params: CreatePlanRunnerParameters): PlanRunner
       if (failures.length > 0) {
         const reason = failures.map((failure) => `${failure.targetId}: ${failure.reason}`).join('; ');
         await setStatus(incidentId, 'containment-failed', reason, log);
-      } else if (errors.length === 0) {
+      } else if (errors.length === 0 && !awaitingSigners) {
         await setStatus(incidentId, 'contained', undefined, log);
       }
-      const status: IncidentStatus = failures.length > 0 ? 'containment-failed' : errors.length > 0 ? joined.incident.status : 'contained';
+      // A pause proposed to a Safe's co-signers is contained when they execute it (the pauser watches).
+      const status: IncidentStatus = failures.length > 0 ? 'containment-failed' : errors.length > 0 || awaitingSigners ? joined.incident.status : 'contained';
       const error = errors[0] && new PauseTransientError(`pausing ${errors[0].targetId} failed: ${errors[0].reason}`);
       // While a pause is being retried, people hear "containment in progress", not partial outcomes.
       return { status, outcomes: errors.length > 0 && failures.length === 0 ? undefined : outcomes, error };
