@@ -1,31 +1,20 @@
 /**
  * The rows of `warden check`. Offline: the config loads, detectors build, pause targets resolve and
  * the guardian key loads. Live: Redis answers, every RPC url (HTTP and WebSocket) answers with the configured chain id,
- * watched contracts have code, every pause step succeeds as an eth_call from the guardian (or the
- * target is already contained), and the guardian holds ETH for `minPauses` pauses at current fees.
+ * watched contracts have code, and the readiness checks the daemon runs every N blocks pass
+ * (responders/readiness.ts): every pause step simulated as it would be sent (directly, through a Safe
+ * or a Roles module), the guardian's ETH for `minPauses` pauses, and each Safe's set-up.
  *
  * Guarantee: a row's detail is one line, names what is wrong and how to fix it, and never contains a
  * secret — urls appear only through `redactUrl`, viem errors only through their short message.
  */
-import {
-  BaseError,
-  createPublicClient,
-  decodeFunctionResult,
-  formatEther,
-  http,
-  HttpRequestError,
-  SocketClosedError,
-  TimeoutError,
-  webSocket,
-  WebSocketRequestError,
-  type Address,
-  type PublicClient,
-} from 'viem';
+import { createPublicClient, http, webSocket, type Address, type LocalAccount, type PublicClient } from 'viem';
 import { createDetectors } from '../../detectors/index.js';
 import { loadGuardianAccount } from '../../responders/guardian-key.js';
-import { pauseFees } from '../../responders/pause-fees.js';
-import { checkMatches, resolvePauseTargets, type ResolvedPauseTarget } from '../../responders/pause-targets.js';
-import { explainRevert } from '../../responders/revert-reason.js';
+import { createPauseCallBuilder } from '../../responders/pause-route.js';
+import { resolvePauseTargets } from '../../responders/pause-targets.js';
+import { runReadinessChecks } from '../../responders/readiness.js';
+import { loadSafeSigners } from '../../responders/safe/signers.js';
 import { ConfigError, type ConfigIssue } from '../config/errors.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import type { ChainConfig } from '../config/schema.js';
@@ -48,6 +37,8 @@ export interface ConfigRowsReturnType {
   loaded: LoadedConfig;
   /** The guardian's address, when the key loaded. */
   guardian?: Address;
+  /** The guardian account, when the key loaded (live checks simulate with it). */
+  account?: LocalAccount;
 }
 
 /**
@@ -58,16 +49,25 @@ export async function configRows(params: { path: string; env?: NodeJS.ProcessEnv
   const loaded = await loadConfig({ path: params.path, env: params.env });
   const { config, contracts } = loaded;
   const rows: CheckRow[] = [{ check: 'config', subject: params.path, ok: true, detail: 'valid' }];
-  let guardian: Address | undefined;
+  let account: LocalAccount | undefined;
   const guardianConfig = config.responders.guardian;
   if (guardianConfig) {
     const subject = guardianConfig.privateKeyEnv ? `$${guardianConfig.privateKeyEnv}` : (guardianConfig.privateKeyFile ?? '');
     try {
-      guardian = loadGuardianAccount({ guardian: guardianConfig, env: params.env }).address;
-      rows.push({ check: 'guardian key', subject, ok: true, detail: guardian });
+      account = loadGuardianAccount({ guardian: guardianConfig, env: params.env });
+      rows.push({ check: 'guardian key', subject, ok: true, detail: account.address });
     } catch (error) {
       // GuardianKeyError messages name the variable or file, never the key material.
       rows.push({ check: 'guardian key', subject, ok: false, detail: describeError(error) });
+    }
+  }
+  if (config.responders.safes.some((safe) => safe.signers)) {
+    try {
+      const signers = loadSafeSigners({ safes: config.responders.safes, guardian: account, env: params.env });
+      const detail = [...signers].map(([id, keys]) => `${id}: ${keys.map((key) => key.address).join(', ')}`).join('; ');
+      rows.push({ check: 'safe signer keys', subject: 'responders.safes', ok: true, detail });
+    } catch (error) {
+      rows.push({ check: 'safe signer keys', subject: 'responders.safes', ok: false, detail: describeError(error) });
     }
   }
   // Detectors (event names, conditions) and pause targets (signatures, args) are checked when built:
@@ -81,10 +81,10 @@ export async function configRows(params: { path: string; env?: NodeJS.ProcessEnv
       issues.push(...error.issues);
     }
   };
-  collect(() => createDetectors({ config, contracts, guardianAddresses: guardian ? [guardian] : [] }));
+  collect(() => createDetectors({ config, contracts, guardianAddresses: account ? [account.address] : [] }));
   collect(() => resolvePauseTargets(config, contracts));
   if (issues.length > 0) throw new ConfigError(issues, params.path);
-  return { rows, loaded, guardian };
+  return { rows, loaded, guardian: account?.address, account };
 }
 
 /** Runs `run` and turns any exception into a failed row with a one-line, redacted detail. */
@@ -99,12 +99,6 @@ async function attempt(check: string, subject: string, run: () => Promise<{ ok: 
 function rpcClient(chain: ChainConfig, url: string): PublicClient {
   // No retries: a check reports what the endpoint does now, and fails fast when it is down.
   return createPublicClient({ transport: http(url, { timeout: chain.rpcTimeout * 1000, retryCount: 0 }) });
-}
-
-/** The node could not be reached or did not answer in time (as opposed to the call reverting). */
-function isTransportFailure(error: unknown): boolean {
-  if (!(error instanceof BaseError)) return true;
-  return Boolean(error.walk((e) => e instanceof HttpRequestError || e instanceof TimeoutError || e instanceof WebSocketRequestError || e instanceof SocketClosedError));
 }
 
 /** The follower takes heads from the WebSocket urls: they must serve the same chain. */
@@ -133,35 +127,12 @@ async function chainIdRow(chain: ChainConfig, url: string): Promise<{ row: Check
   return { row, client: answered === chain.id ? client : undefined };
 }
 
-async function canPauseRow(client: PublicClient, target: ResolvedPauseTarget, guardian: Address): Promise<{ ok: boolean; detail: string }> {
-  const call = `${target.function.name}() on ${target.contract}`;
-  const blockNumber = await client.getBlockNumber();
-  const code = await client.getCode({ address: target.address, blockNumber });
-  if (!code || code === '0x') return { ok: false, detail: `no code at ${target.address}: ${call} would do nothing` };
-  // Already contained: the pause would revert (e.g. EnforcedPause) and warden would send nothing.
-  const { data } = await client.call({ to: target.address, data: target.check.calldata, blockNumber });
-  const checkName = `${target.check.function.name}()`;
-  if (!data || data === '0x') return { ok: false, detail: `${checkName} on ${target.contract} returns nothing: fix the check's signature` };
-  const value = decodeFunctionResult({ abi: [target.check.function], functionName: target.check.function.name, data });
-  if (checkMatches(value, target.check.expect)) {
-    return { ok: true, detail: `already contained: ${checkName} returns ${String(target.check.expect)}; warden would send nothing` };
-  }
-  try {
-    await client.call({ account: guardian, to: target.address, data: target.calldata, gas: target.gasLimit, blockNumber });
-    return { ok: true, detail: `eth_call of ${call} from guardian ${guardian} succeeds` };
-  } catch (error) {
-    if (isTransportFailure(error)) throw error;
-    // explainRevert replays at the block before the one it is given: the block we just called at.
-    return { ok: false, detail: await explainRevert({ publicClient: client, target, guardian, blockNumber: blockNumber + 1n }) };
-  }
-}
-
 /**
  * Connects to Redis and every chain of `loaded`, and returns one row per check. Checks run
  * concurrently; rows come back in a fixed order (redis, chain ids, contract code, pauses, funds).
  */
-export async function liveRows(params: { loaded: LoadedConfig; guardian?: Address }): Promise<CheckRow[]> {
-  const { loaded, guardian } = params;
+export async function liveRows(params: { loaded: LoadedConfig; account?: LocalAccount; env?: NodeJS.ProcessEnv }): Promise<CheckRow[]> {
+  const { loaded } = params;
   const { config, contracts } = loaded;
   const redisRow = attempt('redis', redactUrl(config.redis.url), async () => {
     const redis = await connectRedis(config.redis.url);
@@ -198,23 +169,28 @@ export async function liveRows(params: { loaded: LoadedConfig; guardian?: Addres
 
   const targets = resolvePauseTargets(config, contracts);
   const guardianConfig = config.responders.guardian;
-  const pauseRows: Promise<CheckRow>[] = [];
-  const fundRows: Promise<CheckRow>[] = [];
-  if (targets.length > 0 && guardianConfig && guardian) {
-    for (const target of targets) {
-      pauseRows.push(onChain('can pause', `${target.id} (${target.contract}.${target.function.name})`, target.chainId, (client) => canPauseRow(client, target, guardian)));
+  const readinessRows: Promise<CheckRow[]>[] = [];
+  if (targets.length > 0 && guardianConfig && params.account) {
+    const account = params.account;
+    let safeSigners: Map<string, LocalAccount[]>;
+    try {
+      safeSigners = loadSafeSigners({ safes: config.responders.safes, guardian: account, env: params.env });
+    } catch {
+      safeSigners = new Map(); // reported by the offline 'safe signer keys' row; Safe routes then fail their simulation
     }
     for (const chainId of new Set(targets.map((target) => target.chainId))) {
-      const gasLimit = targets.filter((target) => target.chainId === chainId).reduce((max, target) => (target.gasLimit > max ? target.gasLimit : max), 0n);
-      fundRows.push(
-        onChain('guardian funds', `${guardian} on chain ${chainId}`, chainId, async (client) => {
-          const [balance, block] = await Promise.all([client.getBalance({ address: guardian }), client.getBlock()]);
-          // Priced as the pauser prices a pause; `minPauses` leaves room for replacements and later incidents.
-          const fees = pauseFees({ baseFee: block.baseFeePerGas ?? 0n, feeMultiplier: guardianConfig.feeMultiplier, priorityFee: guardianConfig.priorityFee });
-          const need = gasLimit * fees.maxFeePerGas * BigInt(guardianConfig.minPauses);
-          const have = `${formatEther(balance)} ETH; ${guardianConfig.minPauses} pauses at current fees need ${formatEther(need)} ETH`;
-          return balance >= need ? { ok: true, detail: have } : { ok: false, detail: `${have}: send the guardian at least ${formatEther(need - balance)} ETH` };
-        }),
+      const client = clients.get(chainId);
+      if (!client) {
+        const detail = `not checked: no RPC url of chain ${names.get(chainId)} serves chain id ${chainId}`;
+        readinessRows.push(Promise.resolve([{ check: 'can pause', subject: `pause steps on chain ${chainId}`, ok: false, detail }]));
+        continue;
+      }
+      const calls = createPauseCallBuilder({ client, chainId, sender: account.address, safeSigners });
+      // The same checks the daemon runs every readiness.everyBlocks blocks.
+      readinessRows.push(
+        runReadinessChecks({ client, chainId, targets, guardian: account.address, guardianConfig, calls, safes: config.responders.safes, safeSigners }).then((results) =>
+          results.map(({ check, subject, ok, detail }) => ({ check, subject, ok, detail })),
+        ),
       );
     }
   }
@@ -222,7 +198,6 @@ export async function liveRows(params: { loaded: LoadedConfig; guardian?: Addres
     await redisRow,
     ...chainChecks.flatMap((entry) => entry.rows),
     ...(await Promise.all(codeRows)),
-    ...(await Promise.all(pauseRows)),
-    ...(await Promise.all(fundRows)),
+    ...(await Promise.all(readinessRows)).flat(),
   ];
 }

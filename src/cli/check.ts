@@ -26,7 +26,7 @@ export function registerCheckCommand(program: Command): void {
       const { configRows, liveRows } = await import('./check-rows.js');
       const offline = await configRows({ path: options.config });
       const rows: CheckRow[] = [...offline.rows];
-      if (options.live) rows.push(...(await liveRows({ loaded: offline.loaded, guardian: offline.guardian })));
+      if (options.live) rows.push(...(await liveRows({ loaded: offline.loaded, account: offline.account })));
       const failed = rows.filter((row) => !row.ok).length;
       if (options.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
       else {
