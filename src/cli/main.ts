@@ -10,6 +10,7 @@ import { describeError } from '../errors.js';
 import { userFacingErrors } from './errors.js';
 import { registerCheckCommand } from './check.js';
 import { registerDrillCommand } from './drill.js';
+import { registerImportCommand } from './import.js';
 import { registerIncidentsCommand } from './incidents.js';
 import { registerRunCommand } from './run.js';
 
@@ -23,6 +24,7 @@ registerRunCommand(program);
 registerCheckCommand(program);
 registerIncidentsCommand(program);
 registerDrillCommand(program);
+registerImportCommand(program);
 
 /** The message for an error that escaped a command: one line unless the message itself lists issues. */
 function errorMessage(error: unknown): string {
