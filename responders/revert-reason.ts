@@ -5,7 +5,7 @@
  * Through a Safe or a Roles module it first replays the inner call as the Safe (does the Safe hold the
  * role?), then the outer call as the guardian (signatures, nonce, module membership and scope).
  */
-import { BaseError, ContractFunctionRevertedError, decodeErrorResult, RawContractError, type Address, type Hex, type PublicClient } from 'viem';
+import { BaseError, ContractFunctionRevertedError, decodeErrorResult, isHex, type Address, type Hex, type PublicClient } from 'viem';
 import { innerCaller, type PauseCall } from './pause-route.js';
 import { rolesAbi, rolesConditionStatus } from './safe/roles.js';
 import { knownRoleName } from '../src/access-control.js';
@@ -78,12 +78,22 @@ async function outerRevert(client: PublicClient, call: PauseCall, guardian: Addr
     await client.call({ to: call.to, data: call.data, account: guardian, gas: call.gas, blockNumber });
     return undefined;
   } catch (error) {
-    const raw = error instanceof BaseError ? error.walk((e) => e instanceof RawContractError) : undefined;
-    const data = (raw as RawContractError | undefined)?.data as Hex | undefined;
+    const data = revertData(error);
     const reason = data ? decodeReason(data) : undefined;
     if (reason && safeErrors[reason]) return `${reason}: ${safeErrors[reason]}`;
     return reason ?? describeError(error);
   }
+}
+
+/** The revert data somewhere in a viem error chain (nodes put it in different places). */
+function revertData(error: unknown): Hex | undefined {
+  if (!(error instanceof BaseError)) return undefined;
+  const found = error.walk((e) => {
+    const data = (e as { data?: unknown }).data;
+    return (typeof data === 'string' && isHex(data)) || (typeof data === 'object' && data !== null && isHex((data as { data?: unknown }).data));
+  }) as { data?: Hex | { data: Hex } } | null;
+  const data = found?.data;
+  return typeof data === 'string' ? data : data?.data;
 }
 
 function decodeReason(data: Hex): string | undefined {
