@@ -54,7 +54,7 @@ const maxDepth = 64;
 export function parseOzExpression(source: string): OzExpression {
   const parser = new Parser(source);
   parser.skipSpace();
-  if (parser.atEnd()) throw new OzExpressionError(1, 'empty expression');
+  if (parser.atEnd()) throw new OzExpressionError(1, 'empty expression: OpenZeppelin Monitor rejects it, so it never matched; write a condition, or null to match every such event');
   const expression = parser.parseOr();
   parser.skipSpace();
   if (!parser.atEnd()) throw new OzExpressionError(parser.column(), `unexpected ${parser.describeHere()} after a complete condition; missing AND or OR?`);

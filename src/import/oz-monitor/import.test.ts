@@ -3,7 +3,7 @@
  * whose detectors build; everything left out is in the report with its reason; no secret from the
  * input reaches the config or the report.
  */
-import { mkdtemp, mkdir, rm, writeFile, cp } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -158,6 +158,57 @@ describe('folders that are not, or not only, what OZ Monitor reads', () => {
         expect.objectContaining({ file: 'monitors/wrong_shape.json', reason: expect.stringMatching(/not in OpenZeppelin Monitor's format \(name: .*networks: /) }),
       ]),
     );
+  });
+
+  it('handles what real folders contain: keyword parameter names, empty expressions, repeated addresses, several networks', async () => {
+    const dir = join(scratch, 'odd');
+    await mkdir(join(dir, 'monitors'), { recursive: true });
+    await cp(join(fixtureDir, 'networks'), join(dir, 'networks'), { recursive: true });
+    const spec = [
+      { type: 'event', name: 'Odd', anonymous: false, inputs: [{ name: 'address', type: 'address', indexed: true }, { name: 'value', type: 'uint256', indexed: false }] },
+    ];
+    const address = '0x5FbDB2315678afecb367f032d93F642f64180aa3';
+    await writeFile(
+      join(dir, 'monitors', 'odd.json'),
+      JSON.stringify({
+        name: 'Odd',
+        networks: ['anvil_local', 'ethereum_mainnet'],
+        addresses: [{ address, contract_spec: spec }, { address: address.toLowerCase(), contract_spec: spec }],
+        match_conditions: {
+          events: [
+            { signature: 'Odd(address,uint256)', expression: "address == '0x5FbDB2315678afecb367f032d93F642f64180aa3' AND value > 2" },
+            { signature: 'Missing(uint256)', expression: null },
+            { signature: 'odd(address, uint256)', expression: '' },
+          ],
+        },
+      }),
+    );
+    const result = await importOzMonitor({ dir });
+    // The empty expression never matched in OZ Monitor, so the Odd condition group is not converted…
+    expect(result.yaml).toBeUndefined();
+    expect(result.report.notConverted.map((item) => `${item.path}: ${item.reason}`)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^match_conditions.events\[1\]: no monitored address has this event/),
+        expect.stringMatching(/^match_conditions.events\[2\].expression: column 1: empty expression: OpenZeppelin Monitor rejects it/),
+      ]),
+    );
+    // …and without it the rest converts: one detector per chain, the repeated address once, the ABI as JSON.
+    const monitor = JSON.parse(await readFile(join(dir, 'monitors', 'odd.json'), 'utf8')) as { match_conditions: { events: unknown[] } };
+    monitor.match_conditions.events.pop();
+    await writeFile(join(dir, 'monitors', 'odd.json'), JSON.stringify(monitor));
+    const fixed = await importOzMonitor({ dir });
+    const loaded = parseConfigText({ text: fixed.yaml!, env: environmentFor(fixed.report) });
+    expect(createDetectors({ config: loaded.config, contracts: loaded.contracts }).map((d) => [d.id, d.chainId])).toEqual([
+      ['odd-odd-anvil_local', 31337],
+      ['odd-odd-ethereum_mainnet', 1],
+    ]);
+    expect(loaded.config.detectors[0]!.params).toEqual({
+      contracts: ['odd-1-anvil_local'],
+      event: 'Odd',
+      where: 'address == 0x5FbDB2315678afecb367f032d93F642f64180aa3 and value > 2',
+    });
+    // `address` is a Solidity keyword, so a human-readable signature would not parse: the ABI is JSON.
+    expect(loaded.config.contracts[0]!.abi).toEqual([expect.objectContaining({ type: 'event', name: 'Odd' })]);
   });
 
   it('writes no config when nothing converts, and says why', async () => {

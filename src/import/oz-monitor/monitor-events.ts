@@ -88,9 +88,10 @@ export function convertEventConditions(params: ConvertEventConditionsParameters)
           params.contracts.addEvent(record, event);
           return record.name;
         });
+        const uniqueContracts = [...new Set(contracts)];
         const wanted = `${slug}-${slugify(event.name, 'event')}${params.chains.length > 1 ? `-${chain.name}` : ''}`;
         const id = uniqueName(wanted, params.detectorIds);
-        const detectorParams: Record<string, unknown> = { contracts, event: event.name };
+        const detectorParams: Record<string, unknown> = { contracts: uniqueContracts, event: event.name };
         if (where.where !== undefined) detectorParams.where = where.where;
         const detector: Record<string, unknown> = { id, kind: 'event', severity: importedSeverity };
         if (value.paused) detector.enabled = false;
@@ -112,12 +113,13 @@ function whereFor(params: {
   indexes: number[];
   conditions: OzMonitor['match_conditions']['events'];
 }): { where: string | undefined; notes: string[] } | false {
-  const expressions = params.indexes.map((index) => ({ index, source: params.conditions[index]!.expression?.trim() ?? '' }));
-  if (expressions.some((expression) => expression.source === '')) return { where: undefined, notes: [] };
+  // null: no expression, every such event matches; "" is an expression OZ Monitor rejects (never matched).
+  const expressions = params.indexes.map((index) => ({ index, source: params.conditions[index]!.expression }));
+  if (expressions.some((expression) => expression.source === null || expression.source === undefined)) return { where: undefined, notes: [] };
   const translated: string[] = [];
   const notes: string[] = [];
   let failed = false;
-  for (const { index, source } of expressions) {
+  for (const { index, source = '' } of expressions as { index: number; source: string }[]) {
     const result = translateOzExpression({ source, event: params.event });
     if (result.ok) {
       translated.push(result.where);

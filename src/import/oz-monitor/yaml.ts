@@ -23,7 +23,7 @@ export function renderConfigYaml(params: { draft: ConfigDraft; report: ImportRep
   const sections: Record<string, string> = {
     chains: 'Chains to follow, from networks/.',
     contracts: 'Monitored addresses, from monitors/ (one entry per chain and address). Incidents are per protocol:\n give contracts of one protocol the same `protocol` (imported as one per monitor).',
-    detectors: 'One event detector per event condition signature and chain, from monitors/.',
+    detectors: 'One event detector per event condition signature and chain, from monitors/. OZ Monitor has no severities:\n all are medium; raise the ones that should page, or pause once you add a pause step.',
     plan: 'One rule per imported monitor: record an incident and notify its converted webhooks. No pause steps.',
     responders: 'Webhooks from triggers/ (webhook triggers only; the url always comes from the environment).',
     redis: 'Where warden keeps its queue, chain checkpoints and incidents.',
