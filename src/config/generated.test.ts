@@ -35,7 +35,7 @@ describe('generated config files', () => {
     }
   });
 
-  it.each(['config/drill.yaml', 'config/example.yaml'])('%s points editors at the schema on its first line', async (file) => {
+  it.each(['config/drill.yaml', 'config/example.yaml', 'config/example-safe.yaml'])('%s points editors at the schema on its first line', async (file) => {
     const text = await readFile(new URL(`../../${file}`, import.meta.url), 'utf8');
     expect(text.split('\n')[0]).toBe('# yaml-language-server: $schema=./schema.json');
   });

@@ -48,7 +48,7 @@ export const safeSchema = z
       .describe('What the Safe must still look like; a readiness check reports any change (a changed Safe may not execute the pause).'),
     transactionService: z
       .object({
-        url: httpUrl.meta({ description: 'Safe Transaction Service base url.', examples: ['https://safe-transaction-mainnet.safe.global'] }),
+        url: httpUrl.meta({ description: 'Safe Transaction Service API root (the hosted one needs apiKeyEnv; a self-hosted one is its …/api).', examples: ['https://api.safe.global/tx-service/eth/api'] }),
         apiKeyEnv: envName.optional().meta({ description: 'Environment variable holding the service API key, if it needs one.', examples: ['SAFE_API_KEY'] }),
         timeout: positiveInt.default(10).meta({ description: 'Seconds before a request to the service counts as failed.', examples: [10] }),
       })

@@ -5,6 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createDetectors } from '../../detectors/index.js';
+import { resolvePauseTargets } from '../../responders/pause-targets.js';
 import { loadConfig } from './load.js';
 
 const shipped = [
@@ -13,6 +14,10 @@ const shipped = [
     file: 'config/example.yaml',
     env: { MAINNET_RPC_URL: 'https://a.example', MAINNET_RPC_FALLBACK_URL: 'https://b.example', MAINNET_WS_URL: 'wss://c.example', WARDEN_WEBHOOK_URL: 'https://hooks.example/x' },
   },
+  {
+    file: 'config/example-safe.yaml',
+    env: { MAINNET_RPC_URL: 'https://a.example', MAINNET_WS_URL: 'wss://c.example', WARDEN_WEBHOOK_URL: 'https://hooks.example/x' },
+  },
 ];
 
 describe('shipped configs', () => {
@@ -20,5 +25,8 @@ describe('shipped configs', () => {
     const { config, contracts } = await loadConfig({ path: fileURLToPath(new URL(`../../${file}`, import.meta.url)), env });
     const detectors = createDetectors({ config, contracts });
     expect(detectors.map((detector) => detector.id)).toEqual(config.detectors.map((detector) => detector.id));
+    // Pause steps resolve too (targets, routes through Safes and modules).
+    const targets = resolvePauseTargets(config, contracts);
+    expect(targets.map((target) => target.id)).toEqual(config.responders.pauses.map((pause) => pause.id));
   });
 });
