@@ -133,5 +133,15 @@ describe('containment through the queue', () => {
       expect(await world.guardianNonce()).toBe(1);
       expect((await world.warden.incidents.get(incident.id))!.status).toBe('containment-failed');
     });
+
+    it('said so at start-up: the readiness check raised a readiness anomaly naming the missing role', async () => {
+      const readiness = await eventually(async () => {
+        const incidents = await world.warden.incidents.list({});
+        const entries = await Promise.all(incidents.map(async (summary) => (await world.warden.incidents.get(summary.id))!.timeline));
+        const found = entries.flat().filter((entry) => entry.type === 'anomaly-detected' && entry.data.detectorId === 'readiness');
+        return found.length > 0 ? found : undefined;
+      }, 20_000, 'the readiness anomaly');
+      expect(readiness.map((entry) => String(entry.data.summary)).join('\n')).toMatch(/can pause vault-pause .* lacks PAUSER_ROLE/);
+    });
   });
 });
