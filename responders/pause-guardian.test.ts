@@ -59,14 +59,6 @@ async function setup(options: { pauser?: Address } = {}): Promise<Setup> {
   };
 }
 
-async function isPaused(vault: Address): Promise<boolean> {
-  return (await h.client.readContract({
-    address: vault,
-    abi: [{ type: 'function', name: 'paused', inputs: [], outputs: [{ type: 'bool' }], stateMutability: 'view' }],
-    functionName: 'paused',
-  })) as boolean;
-}
-
 describe('guardian pauser', () => {
   it('sends exactly one pause tx, records it before broadcasting, and verifies the pause', async () => {
     const s = await setup();
@@ -76,7 +68,7 @@ describe('guardian pauser', () => {
     const outcome = await pauser.pause({ targetId: 'pause-vault', incidentId: s.incidentId, record: s.record });
     expect(outcome).toMatchObject({ status: 'paused', targetId: 'pause-vault' });
     expect(await h.nonceOf(guardian.address)).toBe(before + 1);
-    expect(await isPaused(s.vault)).toBe(true);
+    expect(await h.paused(s.vault)).toBe(true);
     expect(await s.types()).toEqual(['anomaly-detected', 'tx-prepared', 'tx-broadcast', 'tx-mined', 'verified-paused']);
     const timeline = (await s.incidents.get(s.incidentId))!.timeline;
     const prepared = timeline.find((e) => e.type === 'tx-prepared')!;
@@ -191,7 +183,7 @@ describe('guardian pauser', () => {
       await h.rpc('anvil_setNextBlockBaseFeePerGas', [`0x${parseGwei('50').toString(16)}`]);
       await h.rpc('evm_mine');
       await waitUntil(async () => (await s.types()).includes('tx-replaced'));
-      expect(await isPaused(s.vault)).toBe(false);
+      expect(await h.paused(s.vault)).toBe(false);
       await h.rpc('evm_mine');
       const outcome = await pausing;
       expect(outcome.status).toBe('paused');
@@ -246,7 +238,7 @@ describe('guardian pauser', () => {
     expect(outcome).toMatchObject({ status: 'paused' });
     if (outcome === 'hung') return;
     expect((await h.client.getTransaction({ hash: outcome.txHash! })).nonce).toBe(nonce);
-    expect(await isPaused(s.vault)).toBe(true);
+    expect(await h.paused(s.vault)).toBe(true);
   });
 
   it('keeps a newer nonce hint when clearing the hint of a rejected nonce', async () => {

@@ -47,16 +47,12 @@ async function setup() {
   return { vault, pauser, record, incidentId: incident.id, timeline, admin };
 }
 
-async function paused(vault: Address): Promise<boolean> {
-  return (await h.client.readContract({ address: vault, abi: [{ type: 'function', name: 'paused', inputs: [], outputs: [{ type: 'bool' }], stateMutability: 'view' }], functionName: 'paused' })) as boolean;
-}
-
 describe('pausing through a pause-only Roles module (mode safe-module)', () => {
   it('calls execTransactionWithRole on the module, which makes the Safe pause the vault', async () => {
     const s = await setup();
     const outcome = await s.pauser.pause({ targetId: 'pause-vault', incidentId: s.incidentId, record: s.record });
     expect(outcome.status).toBe('paused');
-    expect(await paused(s.vault)).toBe(true);
+    expect(await h.paused(s.vault)).toBe(true);
     const receipt = await h.client.getTransactionReceipt({ hash: outcome.txHash! });
     expect(receipt.to?.toLowerCase()).toBe(module.toLowerCase());
     const prepared = (await s.timeline()).find((entry) => entry.type === 'tx-prepared')!.data;
@@ -69,6 +65,6 @@ describe('pausing through a pause-only Roles module (mode safe-module)', () => {
     const outcome = await s.pauser.pause({ targetId: 'pause-vault', incidentId: s.incidentId, record: s.record });
     expect(outcome.status, outcome.reason).toBe('failed');
     expect(outcome.reason, outcome.reason).toContain(`through Roles module ${module} reverted: ConditionViolation(FunctionNotAllowed)`);
-    expect(await paused(s.vault)).toBe(false);
+    expect(await h.paused(s.vault)).toBe(false);
   });
 });

@@ -71,21 +71,13 @@ async function setup(params: { owners: LocalAccount[]; threshold: number; vaultP
   };
 }
 
-async function isPaused(vault: Address): Promise<boolean> {
-  return (await h.client.readContract({
-    address: vault,
-    abi: [{ type: 'function', name: 'paused', inputs: [], outputs: [{ type: 'bool' }], stateMutability: 'view' }],
-    functionName: 'paused',
-  })) as boolean;
-}
-
 describe('pausing through a Safe (mode safe)', () => {
   it('executes one SafeTx on a 1-of-1 pause Safe whose owner is the guardian, and records its hash, nonce and signers', async () => {
     const s = await setup({ owners: [guardian], threshold: 1 });
     const from = await h.client.getBlockNumber();
     const outcome = await s.pauser().pause({ targetId: 'pause-vault', incidentId: s.incidentId, record: s.record });
     expect(outcome).toMatchObject({ status: 'paused' });
-    expect(await isPaused(s.vault)).toBe(true);
+    expect(await h.paused(s.vault)).toBe(true);
     expect((await readSafeState({ client: h.client, safe: s.safe })).nonce).toBe(1n);
     const timeline = await s.timeline();
     expect(timeline.map((e) => e.type)).toEqual(['anomaly-detected', 'tx-prepared', 'tx-broadcast', 'tx-mined', 'verified-paused']);
@@ -100,7 +92,7 @@ describe('pausing through a Safe (mode safe)', () => {
     const s = await setup({ owners: [guardian, other, third], threshold: 2 });
     const outcome = await s.pauser({ signers: [other, guardian] }).pause({ targetId: 'pause-vault', incidentId: s.incidentId, record: s.record });
     expect(outcome.status).toBe('paused');
-    expect(await isPaused(s.vault)).toBe(true);
+    expect(await h.paused(s.vault)).toBe(true);
     const prepared = (await s.timeline()).find((e) => e.type === 'tx-prepared')!.data;
     expect([...(prepared.signers as string[])].sort()).toEqual([guardian.address, other.address].sort());
   });
@@ -131,7 +123,7 @@ describe('pausing through a Safe (mode safe)', () => {
     await execAsOwners({ client: h.client, safe: s.safe, owners: [other], data: encodeFunctionData({ abi: safeAdminAbi, functionName: 'changeThreshold', args: [1n] }), pollingIntervalMs: 20 });
     const outcome = await pauser.pause({ targetId: 'pause-vault', incidentId: s.incidentId, record: s.record });
     expect(outcome, outcome.reason).toMatchObject({ status: 'paused' });
-    expect(await isPaused(s.vault)).toBe(true);
+    expect(await h.paused(s.vault)).toBe(true);
     expect((await readSafeState({ client: h.client, safe: s.safe })).nonce).toBe(2n);
   });
 
@@ -148,6 +140,6 @@ describe('pausing through a Safe (mode safe)', () => {
     const outcome = await s.pauser().pause({ targetId: 'pause-vault', incidentId: s.incidentId, record: s.record });
     expect(outcome.status).toBe('failed');
     expect(outcome.reason).toMatch(/GS020|GS026/);
-    expect(await isPaused(s.vault)).toBe(false);
+    expect(await h.paused(s.vault)).toBe(false);
   });
 });

@@ -24,21 +24,10 @@
  */
 import { getAddress, type Address, type Hex } from 'viem';
 import { registerSecret, registerUrlSecrets, scrubSecrets } from '../../src/log.js';
+import type { SafeTx } from './safe-tx.js';
 
-/** A SafeTx field for field (structurally the same as `SafeTx` in ./safe-tx.ts). */
-export interface SafeTxFields {
-  to: Address;
-  value: bigint;
-  data: Hex;
-  /** 0 = call, 1 = delegatecall. */
-  operation: 0 | 1;
-  safeTxGas: bigint;
-  baseGas: bigint;
-  gasPrice: bigint;
-  gasToken: Address;
-  refundReceiver: Address;
-  nonce: bigint;
-}
+/** The SafeTx the service stores (the same fields the Safe hashes). */
+export type SafeTxFields = SafeTx;
 
 export interface CreateTransactionServiceClientParameters {
   /**

@@ -32,6 +32,8 @@ export interface Harness {
   deployPausable(pauser: Address): Promise<Address>;
   targetsFor(address: Address, overrides?: Partial<PauseTargetConfig>, safes?: SafeConfig[]): ResolvedPauseTarget[];
   nonceOf(address: Address): Promise<number>;
+  /** The `paused()` view of a pausable contract. */
+  paused(address: Address): Promise<boolean>;
   incidents(keyPrefix: string): IncidentStore;
   stop(): Promise<void>;
 }
@@ -79,6 +81,7 @@ export async function startHarness(): Promise<Harness> {
       return resolvePauseTargets({ responders: { pauses: [pause], safes } }, contracts);
     },
     nonceOf: (address) => client.getTransactionCount({ address, blockTag: 'pending' }),
+    paused: (address) => client.readContract({ address, abi: miniPausableAbi, functionName: 'paused' }) as Promise<boolean>,
     incidents: (keyPrefix) => createIncidentStore({ redis, keyPrefix }),
     async stop() {
       redis.disconnect();
