@@ -24,7 +24,7 @@ const eventDetector = z
         }),
         event: z.string().min(1, 'expected an event name').meta({ description: 'Event name in the contracts\' ABI.', examples: ['Withdraw'] }),
         where: z.string().min(1, 'expected a condition').optional().meta({
-          description: 'Condition over the event arguments; omit to match every event. Comparisons, and/or/not, parentheses, arithmetic; exact on uint256.',
+          description: 'Condition over the event arguments; omit to match every event. Comparisons, and/or/not (any case), parentheses, arithmetic, contains/starts_with/ends_with, [i] indexes; exact on uint256.',
           examples: ['amount >= 50_000e18 and to != account'],
         }),
       })
