@@ -117,7 +117,16 @@ export interface CreateGuardianPauserParameters {
   safeSigners?: ReadonlyMap<string, readonly LocalAccount[]>;
   /** For targets in mode safe-propose: the Safes, their Transaction Service clients, and the incidents to settle. */
   proposals?: Pick<CreateSafeProposerParameters, 'safes' | 'services' | 'incidents'>;
+  /**
+   * How signed pause bytes reach the node; default eth_sendRawTransaction. Fork drills pass
+   * `broadcastImpersonated` (impersonation.ts). Called only after the record is persisted; its errors
+   * are read like the node's (already known, nonce too low, rejected, no answer).
+   */
+  broadcast?: PauseBroadcast;
 }
+
+/** Sends the signed bytes of a pause tx of `from` (see CreateGuardianPauserParameters.broadcast). */
+export type PauseBroadcast = (params: { client: PublicClient; raw: Hex; from: Address }) => Promise<void>;
 
 export function createGuardianPauser(params: CreateGuardianPauserParameters): GuardianPauser {
   const { chain, publicClient: client, account, guardian, log } = params;
@@ -159,6 +168,7 @@ export function createGuardianPauser(params: CreateGuardianPauserParameters): Gu
   const sign = signer.sign;
 
   async function broadcast(raw: Hex): Promise<void> {
+    if (params.broadcast) return params.broadcast({ client, raw, from: account.address });
     await client.request({ method: 'eth_sendRawTransaction', params: [raw] });
   }
 

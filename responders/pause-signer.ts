@@ -3,8 +3,10 @@
  * nonce and fees — while the incident is being opened, so signing (~1 ms of CPU) leaves the path
  * between detection and broadcast. Presigned bytes are keyed by everything signed: a different nonce
  * or fee simply signs anew (so does a failed presign), and only the newest expectation per target is kept.
+ * An impersonated account (impersonation.ts) "signs" the same way, so its hash is known before the broadcast too.
  */
-import { keccak256, type Hex, type LocalAccount } from 'viem';
+import type { Hex, LocalAccount } from 'viem';
+import { signedTransactionHash } from './impersonation.js';
 import type { Fees } from './pause-fees.js';
 import type { PauseCall } from './pause-route.js';
 
@@ -38,7 +40,8 @@ export function createPauseSigner(params: { account: LocalAccount; chainId: numb
       gas: call.gas,
       ...fees,
     });
-    return { raw, hash: keccak256(raw) };
+    // An impersonated account (fork drills) signs nothing; anvil hashes its bytes its own way.
+    return { raw, hash: signedTransactionHash({ account: params.account, raw }) };
   }
 
   return {

@@ -6,14 +6,14 @@
  * One process runs both halves (follow + respond); several replicas may share a Redis.
  */
 import { Redis } from 'ioredis';
-import { getAddress, type Address } from 'viem';
+import { getAddress, type Address, type LocalAccount } from 'viem';
 import { createDetectors } from '../detectors/index.js';
 import type { Anomaly } from '../detectors/types.js';
-import { loadGuardianAccount } from '../responders/guardian-key.js';
+import { GuardianKeyError, loadGuardianAccount } from '../responders/guardian-key.js';
 import { createSafeServices } from '../responders/safe/services.js';
 import { loadSafeSigners } from '../responders/safe/signers.js';
 import { createChainReadiness } from './readiness/chain.js';
-import { createGuardianPauser, resolvePauseTargets, type GuardianPauser } from '../responders/pause-guardian.js';
+import { createGuardianPauser, resolvePauseTargets, type GuardianPauser, type PauseBroadcast } from '../responders/pause-guardian.js';
 import { createBlockProcessor } from './chain/block-processor.js';
 import { createCheckpointStore } from './chain/checkpoint.js';
 import { createChainClients } from './chain/clients.js';
@@ -36,6 +36,17 @@ export interface CreateWardenParameters {
   env?: NodeJS.ProcessEnv;
   /** Called with each batch of anomalies after it is on the queue (drills and tests watch this). */
   onAnomalies?(anomalies: Anomaly[]): void;
+  /**
+   * Accounts to act with instead of loading keys from the config (fork drills: impersonated accounts,
+   * responders/impersonation.ts). No key is loaded when given.
+   */
+  accounts?: {
+    guardian: LocalAccount;
+    /** Owner accounts per Safe id; default the guardian alone for every Safe. */
+    safeSigners?: ReadonlyMap<string, LocalAccount[]>;
+    /** How pause txs reach the node; default eth_sendRawTransaction. */
+    broadcast?: PauseBroadcast;
+  };
 }
 
 export interface Warden {
@@ -61,13 +72,19 @@ export function createWarden(params: CreateWardenParameters): Warden {
   redis.on('error', (error) => log.warn({ err: error.message }, 'redis connection error'));
   const incidents = createIncidentStore({ redis, keyPrefix });
 
-  const account = config.responders.guardian ? loadGuardianAccount({ guardian: config.responders.guardian, env }) : undefined;
+  const account = params.accounts?.guardian ?? (config.responders.guardian ? loadGuardianAccount({ guardian: config.responders.guardian, env }) : undefined);
+  const declared = config.responders.guardian?.address;
+  if (account && declared && getAddress(declared) !== account.address) {
+    throw new GuardianKeyError(`responders.guardian.address is ${getAddress(declared)} but the guardian key belongs to ${account.address}: fix the address or the key`);
+  }
   // The guardian key registers itself when loaded; urls may carry API keys, tokens or passwords.
   for (const hook of config.responders.webhooks) registerSecret(hook.url);
   for (const chain of config.chains) for (const url of [...chain.rpc.http, ...chain.rpc.ws]) registerUrlSecrets(url);
   registerUrlSecrets(config.redis.url);
 
-  const safeSigners = loadSafeSigners({ safes: config.responders.safes, guardian: account, env });
+  const safeSigners = params.accounts
+    ? new Map(config.responders.safes.map((safe) => [safe.id, params.accounts!.safeSigners?.get(safe.id) ?? [params.accounts!.guardian]]))
+    : loadSafeSigners({ safes: config.responders.safes, guardian: account, env });
   const safeServices = createSafeServices({ safes: config.responders.safes, env });
   // A pause through a Safe or module is emitted with the Safe as its account: warden's doing too.
   const pausingAccounts = [...(account ? [account.address] : []), ...config.responders.safes.map((safe) => getAddress(safe.address))];
@@ -99,6 +116,7 @@ export function createWarden(params: CreateWardenParameters): Warden {
             log,
             safeSigners,
             proposals: { safes: config.responders.safes, services: safeServices, incidents },
+            broadcast: params.accounts?.broadcast,
           })
         : undefined;
     const readiness =

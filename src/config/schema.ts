@@ -151,6 +151,10 @@ const guardian = z
       .min(1, 'expected a file path')
       .optional()
       .meta({ description: 'Path of a file holding the key (hex, one line); keep it mode 0600.', examples: ['/run/secrets/warden-guardian-key'] }),
+    address: address.optional().meta({
+      description: 'The guardian\'s address. Required for fork drills (`warden drill --fork-url`), which act as this account without its key; when the key is also loaded, warden checks they match.',
+      examples: ['0x70997970C51812dc3A010C7d01b50e0d17dc79C8'],
+    }),
     feeMultiplier: z
       .number()
       .min(1, 'expected a number from 1 to 100')

@@ -102,9 +102,13 @@ export interface AnvilOptions {
   blockTime?: number;
   port?: number;
   chainId?: number;
+  /** Fork this chain (anvil reads its state lazily over this url; nothing is ever sent to it). */
   forkUrl?: string;
+  /** Fork at this block; default the chain's latest. */
   forkBlockNumber?: number;
   extraArgs?: string[];
+  /** How long anvil may take to print `Listening on`; default 15 s, 60 s when forking (it fetches the fork block first). */
+  startTimeoutMs?: number;
 }
 
 export interface Anvil extends ManagedProcess {
@@ -119,7 +123,8 @@ export async function startAnvil(options: AnvilOptions = {}): Promise<Anvil> {
   if (options.forkUrl) args.push('--fork-url', options.forkUrl);
   if (options.forkBlockNumber !== undefined) args.push('--fork-block-number', String(options.forkBlockNumber));
   args.push(...(options.extraArgs ?? []));
-  const child = await spawnUntilReady({ command: anvilBinaryPath(), args, ready: /Listening on/, name: 'anvil' });
+  const timeoutMs = options.startTimeoutMs ?? (options.forkUrl ? 60_000 : 15_000);
+  const child = await spawnUntilReady({ command: anvilBinaryPath(), args, ready: /Listening on/, name: 'anvil', timeoutMs });
   return {
     url: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}`,
