@@ -116,6 +116,8 @@ export function createIncidentStore(params: CreateIncidentStoreParameters): Inci
         blockHash: anomaly.blockHash,
         txHashes: anomaly.txHashes,
         summary: anomaly.summary,
+        // What the detector saw (amounts, addresses), for people and the post-mortem. JSON-safe.
+        evidence: anomaly.evidence,
         // When the follower saw the head of the detecting block: the start of head→broadcast latency.
         observedAt: anomaly.observedAt,
       });
@@ -172,14 +174,16 @@ export function createIncidentStore(params: CreateIncidentStoreParameters): Inci
       await redis.del(`${key(incidentId, 'claim')}:${onceKey}`);
     },
 
-    async setStatus({ incidentId, status, reason, runId, actor = 'warden', onlyFrom }) {
-      if (status === 'open') throw new IncidentTransitionError('an incident never goes back to open');
+    async setStatus({ incidentId, status, reason, runId, actor = 'warden', onlyFrom, by }) {
+      if (status === 'open' && actor !== 'human') throw new IncidentTransitionError('an incident never goes back to open on its own');
       if (status === 'resolved' && actor !== 'human') {
         throw new IncidentTransitionError('only a person resolves an incident');
       }
-      const fromStatuses = incidentStatuses.filter((from) => allowedTransitions[from].includes(status) && (!onlyFrom || onlyFrom.includes(from)));
+      // Reopening is a person's call, and only of a resolved incident.
+      const reachable = (from: IncidentStatus) => (status === 'open' ? from === 'resolved' : allowedTransitions[from].includes(status));
+      const fromStatuses = incidentStatuses.filter((from) => reachable(from) && (!onlyFrom || onlyFrom.includes(from)));
       // `from` comes first in data so the script's single "__FROM__" substitution hits it.
-      const entry = timelineEntry('status-changed', { from: '__FROM__', to: status, ...(reason ? { reason } : {}) }, runId ?? processRunId);
+      const entry = timelineEntry('status-changed', { from: '__FROM__', to: status, ...(reason ? { reason } : {}), ...(by ? { by } : {}) }, runId ?? processRunId);
       const [result, from] = (await redis.eval(
         setStatusScript,
         2,
@@ -191,7 +195,7 @@ export function createIncidentStore(params: CreateIncidentStoreParameters): Inci
         String(Date.now()),
       )) as [number, string];
       if (result === -2) throw new IncidentNotFoundError(`no incident ${incidentId}`);
-      if (result === -1 && onlyFrom && allowedTransitions[from as IncidentStatus]?.includes(status)) return { changed: false, from: from as IncidentStatus, to: status };
+      if (result === -1 && onlyFrom && reachable(from as IncidentStatus)) return { changed: false, from: from as IncidentStatus, to: status };
       if (result === -1) throw new IncidentTransitionError(`incident ${incidentId}: ${from} → ${status} is not allowed`);
       return { changed: result === 1, from: from as IncidentStatus, to: status };
     },

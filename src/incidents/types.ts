@@ -39,6 +39,10 @@ export const timelineEntryTypes = [
   'safe-tx-executed',
   /** A readiness check that had failed (see its `readiness` anomaly) passes again. */
   'readiness-recovered',
+  /** A person took the incident (`warden incidents ack`); data.by names them. Stops escalation. */
+  'acknowledged',
+  /** A person's note (`warden incidents note`); data.by, data.text. */
+  'note',
 ] as const;
 export type TimelineEntryType = (typeof timelineEntryTypes)[number];
 
@@ -114,8 +118,10 @@ export interface SetStatusParameters {
   status: IncidentStatus;
   reason?: string;
   runId?: string;
-  /** Only a person may resolve an incident (a later issue adds the command). */
+  /** Only a person may resolve an incident, or reopen a resolved one (`warden incidents resolve|reopen`). */
   actor?: 'warden' | 'human';
+  /** Who made the change (a person's name); recorded in the `status-changed` entry. */
+  by?: string;
   /** Change only from these statuses (checked atomically); from any other the call is a no-op. */
   onlyFrom?: IncidentStatus[];
 }
@@ -157,8 +163,9 @@ export interface IncidentStore {
 }
 
 /**
- * Which transitions warden may make on its own. Nothing returns to `open`; a later pause step may
- * still fail after an earlier one succeeded (and vice versa); `resolved` is final and human-only.
+ * Which transitions warden may make on its own. Nothing returns to `open` but a person reopening a
+ * resolved incident; a later pause step may still fail after an earlier one succeeded (and vice
+ * versa); `resolved` is human-only.
  */
 export const allowedTransitions: Record<IncidentStatus, IncidentStatus[]> = {
   open: ['contained', 'containment-failed', 'resolved'],

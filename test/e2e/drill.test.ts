@@ -10,6 +10,8 @@ import { GUARDIAN } from '../../src/drill/accounts.js';
 import { startRedisServer, type ManagedProcess } from '../../src/drill/processes.js';
 import { formatDrillSummary, reportToJson } from '../../src/drill/report.js';
 import { runDrill, type RunDrillResult } from '../../src/drill/run.js';
+import { createIncidentStore } from '../../src/incidents/store.js';
+import { containmentLatency, renderPostmortem } from '../../src/incidents/postmortem.js';
 import { createLogger } from '../../src/log.js';
 
 describe('drill: vault drain on 1 s blocks', () => {
@@ -71,6 +73,25 @@ describe('drill: vault drain on 1 s blocks', () => {
       expect(json, field).toHaveProperty(field);
     }
     expect(json.valueAtRisk).toBe('1000000000000000000000000');
+  });
+
+  it('writes a post-mortem with the real blocks, pause tx and latencies of the drill incident', async () => {
+    const { report } = result;
+    const redis = new Redis(redisServer.url);
+    try {
+      const incident = await createIncidentStore({ redis, keyPrefix: 'warden-drill' }).get(report.incidentId!);
+      const latency = containmentLatency(incident!.timeline);
+      expect(latency).toMatchObject({ detectedBlock: report.detectedBlock, containedBlock: report.pauseBlock, blocks: 1 });
+      expect(latency.seconds).toBeGreaterThan(0);
+      expect(latency.headToBroadcastMs).toBeCloseTo(report.headToBroadcastMs!, 1);
+      const markdown = renderPostmortem({ incident: incident!, explorerUrl: 'https://explorer.example' });
+      expect(markdown).toContain(`[\`${report.pauseTxHash}\`](https://explorer.example/tx/${report.pauseTxHash})`);
+      expect(markdown).toContain(`**Contained in block:** [${report.pauseBlock}](https://explorer.example/block/${report.pauseBlock}) — 1 block(s) after detection`);
+      expect(markdown).toContain(`**Detected in block:** [${report.detectedBlock}](https://explorer.example/block/${report.detectedBlock})`);
+      for (const heading of ['## Summary', '## What warden did automatically', '## Impact', '## Timeline', '## Root cause', '## Recovery', '## Lessons']) expect(markdown).toContain(heading);
+    } finally {
+      redis.disconnect();
+    }
   });
 
   it('never writes the guardian key to logs, queue payloads or incident records', () => {

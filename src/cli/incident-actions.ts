@@ -1,0 +1,99 @@
+/**
+ * What people do about an incident, recorded in its timeline with who and when:
+ * `warden incidents ack|note|resolve|reopen`, and `postmortem`, which writes the Markdown post-mortem.
+ */
+import { writeFile } from 'node:fs/promises';
+import { userInfo } from 'node:os';
+import type { Command } from 'commander';
+import { CliError } from './errors.js';
+import { addStoreOptions, openStore, type StoreOptions } from './incident-store.js';
+
+type ByOptions = StoreOptions & { by?: string };
+
+/** A person's name for the record: --by, else the login name. */
+function who(options: ByOptions): string {
+  const name = (options.by ?? safeUserName()).trim();
+  if (!name) throw new CliError('say who you are with --by NAME (it is recorded in the incident timeline)');
+  if (name.length > 100) throw new CliError(`--by is ${name.length} characters; keep a name under 100`);
+  return name;
+}
+
+function safeUserName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return '';
+  }
+}
+
+/** Opens the store, finds the incident (or says how to list them), runs `act`, and disconnects. */
+async function withIncident<T>(id: string, options: StoreOptions, act: (store: Awaited<ReturnType<typeof openStore>>['store']) => Promise<T>): Promise<T> {
+  const { redis, store, keyPrefix } = await openStore(options);
+  try {
+    if (!(await store.get(id))) {
+      throw new CliError(`no incident ${id} under key prefix "${keyPrefix}": list them with \`warden incidents list\` (a drill's: add --config config/drill.yaml)`);
+    }
+    return await act(store);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export function registerIncidentActions(incidents: Command): void {
+  addStoreOptions(incidents.command('ack').description('Acknowledge an incident: you are on it (stops escalation).').argument('<id>', 'incident id'))
+    .requiredOption('--by <name>', 'who acknowledges (recorded)')
+    .action(async (id: string, options: ByOptions) => {
+      const { timelineEntry: entry } = await import('../incidents/types.js');
+      const by = who(options);
+      const added = await withIncident(id, options, (store) => store.append({ incidentId: id, entry: entry('acknowledged', { by }), onceKey: `acknowledged:${by}` }));
+      process.stdout.write(`${added ? `acknowledged ${id} as ${by}` : `${id} was already acknowledged by ${by}`}\n`);
+    });
+
+  addStoreOptions(incidents.command('note').description('Add a note to the incident timeline.').argument('<id>', 'incident id').argument('<text...>', 'the note'))
+    .option('--by <name>', 'who writes it (default: your login name)')
+    .action(async (id: string, words: string[], options: ByOptions) => {
+      const { timelineEntry: entry } = await import('../incidents/types.js');
+      const text = words.join(' ').trim();
+      if (!text) throw new CliError('the note is empty: warden incidents note ID "what you found"');
+      await withIncident(id, options, (store) => store.append({ incidentId: id, entry: entry('note', { by: who(options), text }) }));
+      process.stdout.write(`noted on ${id}\n`);
+    });
+
+  addStoreOptions(incidents.command('resolve').description('Resolve an incident (a person\'s decision; warden never does).').argument('<id>', 'incident id'))
+    .requiredOption('--summary <text>', 'what happened and how it ended (recorded)')
+    .option('--by <name>', 'who resolves it (default: your login name)')
+    .action(async (id: string, options: ByOptions & { summary: string }) => {
+      if (!options.summary.trim()) throw new CliError('--summary is empty: say in a sentence what happened and how it ended');
+      const result = await withIncident(id, options, (store) => store.setStatus({ incidentId: id, status: 'resolved', actor: 'human', reason: options.summary.trim(), by: who(options) }));
+      process.stdout.write(result.changed ? `resolved ${id} (was ${result.from})\n` : `${id} was already resolved\n`);
+    });
+
+  addStoreOptions(incidents.command('reopen').description('Reopen a resolved incident.').argument('<id>', 'incident id'))
+    .option('--by <name>', 'who reopens it (default: your login name)')
+    .option('--reason <text>', 'why (recorded)')
+    .action(async (id: string, options: ByOptions & { reason?: string }) => {
+      const { IncidentTransitionError } = await import('../incidents/store.js');
+      try {
+        const result = await withIncident(id, options, (store) => store.setStatus({ incidentId: id, status: 'open', actor: 'human', reason: options.reason, by: who(options) }));
+        process.stdout.write(result.changed ? `reopened ${id}\n` : `${id} is already open\n`);
+      } catch (error) {
+        if (error instanceof IncidentTransitionError) throw new CliError(`${id} is not resolved, so there is nothing to reopen (only a resolved incident can be reopened)`);
+        throw error;
+      }
+    });
+
+  addStoreOptions(incidents.command('postmortem').description('Write the Markdown post-mortem of an incident.').argument('<id>', 'incident id'))
+    .option('--out <file>', 'write it to this file (default: stdout)')
+    .option('--explorer <url>', 'block explorer base url for links, e.g. https://etherscan.io')
+    .action(async (id: string, options: StoreOptions & { out?: string; explorer?: string }) => {
+      if (options.explorer && !/^https?:\/\/\S+$/.test(options.explorer)) throw new CliError(`--explorer must be an http(s) url, got "${options.explorer}"`);
+      const { renderPostmortem } = await import('../incidents/postmortem.js');
+      const markdown = await withIncident(id, options, async (store) => renderPostmortem({ incident: (await store.get(id))!, explorerUrl: options.explorer }));
+      if (options.out) {
+        await writeFile(options.out, `${markdown}\n`);
+        process.stdout.write(`wrote ${options.out}\n`);
+      } else {
+        process.stdout.write(`${markdown}\n`);
+      }
+    });
+}
