@@ -8,7 +8,7 @@ import { encodeFunctionData, type Address, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import type { SafeConfig } from '../src/config/schema.js';
 import { createSafe, deploySafeSingletons, execAsOwners, safeAdminAbi, sendAndConfirm } from '../src/drill/safe-deploy.js';
-import { startSafeTxServiceStandIn, type SafeTxServiceStandIn } from '../test/harness/safe-tx-service.js';
+import { startSafeTxServiceStandIn, type SafeTxServiceStandIn } from '../src/drill/safe-tx-service.js';
 import { createGuardianPauser, type PauseParameters } from './pause-guardian.js';
 import { buildSafeTx, encodeExecTransaction, encodeSignatureForOwner, readSafeState } from './safe/safe-tx.js';
 import { createTransactionServiceClient } from './safe/transaction-service.js';

@@ -4,8 +4,8 @@ import { privateKeyToAccount } from 'viem/accounts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { drillAccounts } from '../../src/drill/accounts.js';
 import { freePort } from '../../src/drill/processes.js';
-import { startSafeTxServiceStandIn, type SafeTxServiceStandIn } from '../../test/harness/safe-tx-service.js';
-import { recomputeSafeTxHash } from '../../test/harness/safe-tx-service-validate.js';
+import { startSafeTxServiceStandIn, type SafeTxServiceStandIn } from '../../src/drill/safe-tx-service.js';
+import { recomputeSafeTxHash } from '../../src/drill/safe-tx-service-validate.js';
 import { signingLink } from './signing-link.js';
 import { createTransactionServiceClient, TransactionServiceError, type SafeTxFields } from './transaction-service.js';
 

@@ -2,6 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import { InvalidArgumentError, type Command } from 'commander';
 import { fromPackageRoot } from '../paths.js';
+import { guardianModes, parseGuardianMode, type GuardianMode } from '../drill/guardian-mode-names.js';
 
 interface DrillOptions {
   config: string;
@@ -11,6 +12,15 @@ interface DrillOptions {
   pretty?: boolean;
   rpcUrl?: string;
   wsUrl?: string;
+  guardian: GuardianMode;
+}
+
+function guardianMode(value: string): GuardianMode {
+  try {
+    return parseGuardianMode(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
 }
 
 function positiveSeconds(value: string): number {
@@ -32,6 +42,12 @@ export function registerDrillCommand(program: Command): void {
     .option('--report <path>', 'write the drill report as JSON to this file')
     .option('--rpc-url <url>', 'use this running anvil instead of starting one (deploys the demo protocol there)')
     .option('--ws-url <url>', 'WebSocket url of that anvil (default: the rpc url with ws://)')
+    .option(
+      '--guardian <mode>',
+      `how the pause reaches the vault: ${guardianModes.join(' | ')} (guardian key, 1-of-1 pause Safe, pause-only Roles module on the protocol's Safe, proposal that co-signers execute)`,
+      guardianMode,
+      'eoa',
+    )
     .option('--pretty', 'human-readable logs (default when stdout is a terminal)')
     .action(async (options: DrillOptions) => {
       const [{ createLogger }, { runDrill }, { formatDrillReport, formatDrillSummary, reportToJson }] = await Promise.all([
@@ -40,7 +56,7 @@ export function registerDrillCommand(program: Command): void {
         import('../drill/report.js'),
       ]);
       const log = createLogger({ pretty: options.pretty });
-      const { report, kept } = await runDrill({ log, configPath: options.config, blockTime: options.blockTime, keep: options.keep, rpcUrl: options.rpcUrl, wsUrl: options.wsUrl });
+      const { report, kept } = await runDrill({ log, configPath: options.config, blockTime: options.blockTime, keep: options.keep, rpcUrl: options.rpcUrl, wsUrl: options.wsUrl, guardian: options.guardian });
       if (options.report) await writeFile(options.report, `${JSON.stringify(reportToJson(report), null, 2)}\n`);
       log.flush();
       process.stdout.write(`\n${formatDrillReport(report, { configHint: options.config === fromPackageRoot('config', 'drill.yaml') ? 'config/drill.yaml' : options.config })}\n`);

@@ -4,12 +4,50 @@
  */
 import { Redis } from 'ioredis';
 import { createPublicClient, formatUnits, http, parseAbi, type Address, type Hex } from 'viem';
+import { safeAbi } from '../../responders/safe/safe-tx.js';
 import type { Anomaly } from '../../detectors/types.js';
 import type { Incident, IncidentStore } from '../incidents/store.js';
+import type { TimelineEntry } from '../incidents/types.js';
 import type { DrainAttackResult } from './attack.js';
+import type { CosignerExecution } from './cosigners.js';
+import type { DrillGuardian, GuardianMode } from './guardian-modes.js';
+
+/** How the drill's pause reached the vault (`--guardian`). */
+export interface DrillGuardianSummary {
+  mode: GuardianMode;
+  /** The EOA warden signs with. */
+  guardian: Address;
+  /** Holds PAUSER_ROLE on the vault: the guardian (eoa) or the Safe. */
+  pauser: Address;
+  safe?: Address;
+  owners?: Address[];
+  threshold?: number;
+  /** safe-module: the Roles module and the guardian's role on it. */
+  module?: Address;
+  roleName?: string;
+  /** The Safe's nonce before the attack and at the end (a SafeTx uses one; a module call none). */
+  safeNonceAtStart?: number;
+  safeNonceAtEnd?: number;
+  /** safe-propose: containment waited for the co-signers to sign and execute warden's proposal. */
+  awaitsCosigners: boolean;
+}
+
+/** safe-propose: warden's proposal to the co-signers. */
+export interface DrillProposal {
+  safeTxHash: Hex;
+  /** The head when warden proposed. */
+  proposedBlock?: number;
+  /** From receiving the head of the detecting block to recording the proposal. */
+  headToProposalMs?: number;
+  signingUrl?: string;
+}
 
 export interface DrillReport {
   scenario: string;
+  /** The demo vault the drill attacked (on the drill's chain). */
+  vault: Address;
+  guardian: DrillGuardianSummary;
+  proposal?: DrillProposal;
   exploitBlock?: number;
   detectedBlock?: number;
   pauseTxHash?: Hex;
@@ -79,35 +117,63 @@ export async function buildDrillReport(params: {
   attack: DrainAttackResult;
   incident: Incident | undefined;
   anomalies: Anomaly[];
+  guardian: DrillGuardian;
+  /** safe-propose: what the drill's co-signers executed (used when the incident does not name the execution). */
+  cosignerExecutions?: readonly CosignerExecution[];
 }): Promise<DrillReport> {
-  const { protocol, attack, incident } = params;
+  const { protocol, attack, incident, guardian } = params;
   const client = createPublicClient({ transport: http(params.rpcUrl) });
-  const contained = await client.readContract({
-    address: protocol.vault,
-    abi: parseAbi(['function paused() view returns (bool)']),
-    functionName: 'paused',
-  });
+  const [contained, safeNonceAtEnd] = await Promise.all([
+    client.readContract({ address: protocol.vault, abi: parseAbi(['function paused() view returns (bool)']), functionName: 'paused' }),
+    guardian.safe ? client.readContract({ address: guardian.safe.address, abi: safeAbi, functionName: 'nonce' }) : undefined,
+  ]);
   const timeline = incident?.timeline ?? [];
-  const broadcast = [...timeline].reverse().find((entry) => entry.type === 'tx-broadcast');
-  const mined = [...timeline].reverse().find((entry) => entry.type === 'tx-mined' && entry.data.status === 'success');
-  const pauseTxHash = (mined?.data.txHash ?? broadcast?.data.txHash) as Hex | undefined;
-  const pauseBlock = mined ? Number(mined.data.blockNumber) : undefined;
+  const last = (predicate: (entry: TimelineEntry) => boolean) => [...timeline].reverse().find(predicate);
+  const broadcast = last((entry) => entry.type === 'tx-broadcast');
+  const mined = last((entry) => entry.type === 'tx-mined' && entry.data.status === 'success');
+  const proposed = last((entry) => entry.type === 'safe-tx-proposed');
+  const executed = last((entry) => entry.type === 'safe-tx-executed' && entry.data.success === true);
+  const cosigned = params.cosignerExecutions?.find((execution) => execution.success && execution.safeTxHash === proposed?.data.safeTxHash);
+  const pauseTxHash = (mined?.data.txHash ?? broadcast?.data.txHash ?? executed?.data.txHash ?? cosigned?.txHash) as Hex | undefined;
+  const pauseBlockOf = mined ?? executed;
+  const pauseBlock = pauseBlockOf ? Number(pauseBlockOf.data.blockNumber) : cosigned?.blockNumber;
   const firstAnomaly = params.anomalies
     .filter((anomaly) => incident?.anomalyIds.includes(anomaly.id))
     .sort((a, b) => a.blockNumber - b.blockNumber)[0];
-  const headToBroadcastMs =
-    broadcast && firstAnomaly && broadcast.runId === firstAnomaly.observedAt.runId
-      ? Number(BigInt(broadcast.monoNs) - BigInt(firstAnomaly.observedAt.monoNs)) / 1e6
+  const msFromHead = (entry: TimelineEntry | undefined) =>
+    entry && firstAnomaly && entry.runId === firstAnomaly.observedAt.runId
+      ? Number(BigInt(entry.monoNs) - BigInt(firstAnomaly.observedAt.monoNs)) / 1e6
       : undefined;
   const lostFraction = protocol.totalDeposits === 0n ? 0 : Number((attack.valueLost * 1_000_000n) / protocol.totalDeposits) / 1_000_000;
+  const proposal: DrillProposal | undefined = proposed && {
+    safeTxHash: proposed.data.safeTxHash as Hex,
+    proposedBlock: proposed.data.proposedAtBlock === undefined ? undefined : Number(proposed.data.proposedAtBlock),
+    headToProposalMs: msFromHead(proposed),
+    signingUrl: proposed.data.signingUrl as string | undefined,
+  };
   return {
     scenario: drillScenario,
+    vault: protocol.vault,
+    guardian: {
+      mode: guardian.mode,
+      guardian: guardian.guardian,
+      pauser: guardian.pauser,
+      safe: guardian.safe?.address,
+      owners: guardian.safe?.owners,
+      threshold: guardian.safe?.threshold,
+      module: guardian.module?.address,
+      roleName: guardian.module?.roleName,
+      safeNonceAtStart: guardian.safe?.nonceAtStart,
+      safeNonceAtEnd: safeNonceAtEnd === undefined ? undefined : Number(safeNonceAtEnd),
+      awaitsCosigners: guardian.mode === 'safe-propose',
+    },
+    proposal,
     exploitBlock: attack.exploitBlock,
     detectedBlock: firstAnomaly?.blockNumber,
     pauseTxHash,
     pauseBlock,
     blocksToContainment: pauseBlock !== undefined && attack.exploitBlock !== undefined ? pauseBlock - attack.exploitBlock : undefined,
-    headToBroadcastMs,
+    headToBroadcastMs: msFromHead(broadcast),
     valueAtRisk: protocol.totalDeposits,
     valueLost: attack.valueLost,
     lostFraction,
@@ -142,6 +208,7 @@ export function formatDrillReport(report: DrillReport, options: { configHint?: s
   const after = report.blocksToContainment === undefined ? '' : ` (${report.blocksToContainment} block${report.blocksToContainment === 1 ? '' : 's'} after the exploit)`;
   const rows: [string, string][] = [
     ['scenario', report.scenario],
+    ['guardian', guardianLine(report.guardian)],
     ['exploit', report.exploitBlock === undefined ? 'no successful exploit step' : `block ${report.exploitBlock}, tx ${exploitTx ?? '?'}`],
     ['detected', report.detectedBlock === undefined ? 'not detected' : `block ${report.detectedBlock}`],
     ['pause', pauseLine(report, after, latency)],
@@ -152,10 +219,40 @@ export function formatDrillReport(report: DrillReport, options: { configHint?: s
   return ['drill report', ...rows.map(([label, value]) => `  ${label.padEnd(15)}${value}`)].join('\n');
 }
 
+const short = (address: Address) => `${address.slice(0, 6)}…${address.slice(-4)}`;
+
+/** Who holds the pauser role and how warden reached it, in one line. */
+function guardianLine(guardian: DrillGuardianSummary): string {
+  const nonce = guardian.safeNonceAtStart === undefined ? '' : `; Safe nonce ${guardian.safeNonceAtStart} → ${guardian.safeNonceAtEnd ?? '?'}`;
+  const safe = guardian.safe ? short(guardian.safe) : '?';
+  switch (guardian.mode) {
+    case 'eoa':
+      return `eoa — the guardian ${short(guardian.guardian)} holds PAUSER_ROLE and calls pause()`;
+    case 'safe':
+      return `safe — Safe ${safe} (${guardian.threshold} of ${guardian.owners?.length}: the guardian ${short(guardian.guardian)}) holds PAUSER_ROLE; the guardian sends execTransaction${nonce}`;
+    case 'safe-module':
+      return `safe-module — Safe ${safe} (owned by ${guardian.owners?.map(short).join(', ')}, not the guardian) holds PAUSER_ROLE; the guardian ${short(guardian.guardian)} has role ${guardian.roleName} on module ${guardian.module ? short(guardian.module) : '?'}, allowed only vault.pause()${nonce}`;
+    case 'safe-propose':
+      return `safe-propose — Safe ${safe} (${guardian.threshold} of ${guardian.owners?.length}: the guardian and a co-signer) holds PAUSER_ROLE; warden proposes, the co-signers sign and execute${nonce}`;
+  }
+}
+
 function pauseLine(report: DrillReport, after: string, latency: string): string {
+  if (report.guardian.awaitsCosigners) return proposalLine(report, after);
   if (!report.pauseTxHash) return 'no pause tx was sent';
   if (report.pauseBlock === undefined) return `tx ${report.pauseTxHash} broadcast${latency}, but not mined successfully — see the incident timeline`;
   return `tx ${report.pauseTxHash} in block ${report.pauseBlock}${after}${latency}${report.contained ? '' : ' — yet the vault is not paused'}`;
+}
+
+function proposalLine(report: DrillReport, after: string): string {
+  const proposal = report.proposal;
+  if (!proposal) return 'warden made no proposal to the co-signers — see the incident timeline';
+  const latency = proposal.headToProposalMs === undefined ? '' : `, ${proposal.headToProposalMs.toFixed(1)} ms from the head`;
+  const proposed = `SafeTx ${proposal.safeTxHash} proposed at block ${proposal.proposedBlock ?? '?'}${latency}`;
+  if (report.pauseBlock === undefined) return `${proposed}; the co-signers have not executed it`;
+  const waitedBlocks = proposal.proposedBlock === undefined ? undefined : report.pauseBlock - proposal.proposedBlock;
+  const waited = waitedBlocks === undefined ? '' : `, ${waitedBlocks} block${waitedBlocks === 1 ? '' : 's'} waiting for the co-signers`;
+  return `${proposed}; the co-signers executed it in tx ${report.pauseTxHash ?? '?'} in block ${report.pauseBlock}${after}${waited}${report.contained ? '' : ' — yet the vault is not paused'}`;
 }
 
 /** One line for people, e.g. `contained: exploit in block 12, paused in block 13 (1 block), lost 10.0% of 1,000,000 DEMO, incident inc_…`. */
@@ -166,6 +263,7 @@ export function formatDrillSummary(report: DrillReport): string {
     return `NOT contained: exploit in block ${report.exploitBlock ?? '?'}, the vault was never paused, ${lost}, ${incident}`;
   }
   const blocks = report.blocksToContainment;
-  const latency = blocks === undefined ? '' : ` (${blocks} block${blocks === 1 ? '' : 's'})`;
+  const how = { eoa: '', safe: ', through the pause Safe', 'safe-module': ', through the Safe\'s pause-only role', 'safe-propose': ', waiting for the co-signers' }[report.guardian.mode];
+  const latency = blocks === undefined ? (how ? ` (${how.slice(2)})` : '') : ` (${blocks} block${blocks === 1 ? '' : 's'}${how})`;
   return `contained: exploit in block ${report.exploitBlock ?? '?'}, paused in block ${report.pauseBlock ?? '?'}${latency}, ${lost}, ${incident}`;
 }

@@ -1,16 +1,19 @@
 /**
  * The drill: a local anvil, a demo protocol with real deposits, warden running in-process with
  * config/drill.yaml, and a multi-step drain. It proves the whole loop — detect, queue, pause,
- * record — and reports how fast containment came and how much was lost.
+ * record — and reports how fast containment came and how much was lost. `guardian` chooses how the
+ * pause reaches the vault (guardian key, pause Safe, pause-only module, proposal to co-signers).
  */
 import { fromPackageRoot } from '../paths.js';
 import type { Anomaly } from '../../detectors/types.js';
-import { loadConfig } from '../config/load.js';
 import { createWarden, type Warden } from '../daemon.js';
 import type { Logger } from '../log.js';
 import { drillAccounts } from './accounts.js';
 import { runDrainAttack } from './attack.js';
-import { deployDrillProtocol, drillEnv } from './drill-env.js';
+import { startCosigners, type Cosigners } from './cosigners.js';
+import { drillEnv } from './drill-env.js';
+import { loadDrillConfig } from './guardian-config.js';
+import { deployDrillWorld, drillGuardianAddress, type DeployDrillWorldReturnType, type GuardianMode } from './guardian-modes.js';
 import { startAnvil } from './processes.js';
 import { ensureDrillRedis } from './redis.js';
 import { buildDrillReport, clearDrillState, waitForContainment, type DrillReport } from './report.js';
@@ -31,6 +34,11 @@ export interface RunDrillParameters {
   /** Use this running node (e.g. the compose file's anvil) instead of starting one; ws url derived unless given. */
   rpcUrl?: string;
   wsUrl?: string;
+  /**
+   * How the pause reaches the vault; default eoa (the guardian key holds PAUSER_ROLE). safe, safe-module
+   * and safe-propose set up a Safe as a real protocol would (see guardian-modes.ts) and derive the config.
+   */
+  guardian?: GuardianMode;
 }
 
 export interface RunDrillResult {
@@ -59,12 +67,18 @@ export async function runDrill(params: RunDrillParameters): Promise<RunDrillResu
         await redis.stop();
         throw error;
       });
+  const mode = params.guardian ?? 'eoa';
   let warden: ReturnType<typeof createWarden> | undefined;
+  let world: DeployDrillWorldReturnType | undefined;
+  let cosigners: Cosigners | undefined;
   try {
-    log.info({ rpc: anvil.url, blockTime }, 'drill: anvil is up; deploying the demo protocol');
-    const protocol = await deployDrillProtocol({ rpcUrl: anvil.url });
-    const env = drillEnv({ base: params.env ?? process.env, rpcUrl: anvil.url, wsUrl: anvil.wsUrl, protocol, redisUrl: redis.url });
-    const loaded = await loadConfig({ path: params.configPath ?? defaultDrillConfigPath, env });
+    log.info({ rpc: anvil.url, blockTime, guardian: mode }, 'drill: anvil is up; deploying the demo protocol');
+    const base = params.env ?? process.env;
+    world = await deployDrillWorld({ rpcUrl: anvil.url, mode, guardianAddress: drillGuardianAddress(base) });
+    const { protocol, guardian } = world;
+    if (guardian.safe) log.info({ guardian: mode, safe: guardian.safe.address, owners: guardian.safe.owners, module: guardian.module?.address }, 'drill: the Safe holds PAUSER_ROLE');
+    const env = drillEnv({ base, rpcUrl: anvil.url, wsUrl: anvil.wsUrl, protocol, redisUrl: redis.url });
+    const loaded = await loadDrillConfig({ path: params.configPath ?? defaultDrillConfigPath, env, guardian });
     await clearDrillState({ redisUrl: redis.url, keyPrefix: loaded.config.redis.keyPrefix });
 
     const anomalies: Anomaly[] = [];
@@ -72,6 +86,9 @@ export async function runDrill(params: RunDrillParameters): Promise<RunDrillResu
     await warden.start();
     // Like a daemon that has been running for a while: let warden follow a few blocks before the attack.
     await waitForFollowedBlocks(warden, 2, blockTime);
+    if (guardian.service && guardian.safe && guardian.cosigners) {
+      cosigners = startCosigners({ rpcUrl: anvil.url, service: guardian.service, safe: guardian.safe.address, cosigners: guardian.cosigners, log });
+    }
     log.info({ vault: protocol.vault, deposits: protocol.totalDeposits.toString() }, 'drill: warden is watching; the attack starts');
 
     const startedAt = Date.now();
@@ -84,10 +101,13 @@ export async function runDrill(params: RunDrillParameters): Promise<RunDrillResu
       onStep: (step) => log.info({ block: step.blockNumber, tx: step.txHash, status: step.status }, 'drill: attack step'),
     });
     const incident = await waitForContainment({ incidents: warden.incidents, anomalies, sinceMs: startedAt, timeoutMs: 20 * blockTime * 1000 });
-    const report = await buildDrillReport({ rpcUrl: anvil.url, protocol, attack, incident, anomalies });
+    await cosigners?.stop();
+    const report = await buildDrillReport({ rpcUrl: anvil.url, protocol, attack, incident, anomalies, guardian, cosignerExecutions: cosigners?.executions() });
     return { report, kept: params.keep ? { rpcUrl: anvil.url, redisUrl: redis.url } : undefined };
   } finally {
+    await cosigners?.stop();
     await warden?.stop();
+    await world?.close();
     if (!params.keep) {
       await anvil.stop();
       await redis.stop();

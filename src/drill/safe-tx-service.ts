@@ -1,6 +1,7 @@
 /**
  * A local stand-in for the Safe Transaction Service (which cannot run here: it needs Postgres,
- * RabbitMQ and an indexer). It implements the few endpoints warden uses, with the real service's paths,
+ * RabbitMQ and an indexer), used by the tests and by `warden drill --guardian safe-propose`, which runs
+ * it in the drill process. It implements the few endpoints warden uses, with the real service's paths,
  * status codes and JSON shapes (camelCase, as its DRF renderer writes them):
  *
  *   POST /api/v2/safes/{Safe}/multisig-transactions/                 201 empty; 422 field or nonFieldErrors;
@@ -12,7 +13,8 @@
  * A body that is not JSON answers 400 {detail: "JSON parse error - ..."}. Proposals are stored by
  * safeTxHash with get-or-create, so proposing the same SafeTx twice answers 201 twice; after
  * `markExecuted` the service answers 422 "... was already executed in tx-hash=...", as the real one does
- * once its indexer saw the execution (the stand-in does not watch the chain: tests tell it).
+ * once its indexer saw the execution (the stand-in does not watch the chain: tests and the drill's
+ * co-signers tell it).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { getAddress, isAddress, type Address, type Hex } from 'viem';
