@@ -51,6 +51,8 @@ export interface ResolvedPauseTarget {
   errorAbi: Abi;
   /** How the call reaches the target (pause-route.ts). */
   route: ResolvedPauseRoute;
+  /** What lifts the pause, for `warden recover` to prepare (never sent by warden); undefined when not configured or derivable. */
+  unpause?: { function: AbiFunction; calldata: Hex };
 }
 
 /** `responders.pauses[].via`, with the Safe resolved to its address and the role key to bytes32. */
@@ -99,6 +101,7 @@ export function resolvePauseTargets(config: PauseTargetsConfig, contracts: Map<s
     const contractErrors = contract.abi.filter((item) => item.type === 'error');
     const route = resolveRoute(pause.via ?? { mode: 'eoa' }, config.responders.safes ?? [], `${path}.via`, issues);
     if (!route) return;
+    const unpause = resolveUnpause(pause, fn, path, issues);
     targets.push({
       id: pause.id,
       contract: contract.name,
@@ -118,10 +121,30 @@ export function resolvePauseTargets(config: PauseTargetsConfig, contracts: Map<s
       gasLimit: BigInt(pause.gasLimit),
       errorAbi: [...contractErrors, ...commonErrorAbi],
       route,
+      unpause,
     });
   });
   if (issues.length > 0) throw new ConfigError(issues);
   return targets;
+}
+
+/** The configured unpause call, or `unpause()` for a `pause()` target; undefined when neither applies. */
+function resolveUnpause(
+  pause: Config['responders']['pauses'][number],
+  pauseFn: AbiFunction,
+  path: string,
+  issues: ConfigIssue[],
+): ResolvedPauseTarget['unpause'] {
+  const configured = pause.unpause;
+  if (!configured) {
+    if (pauseFn.name !== 'pause' || pauseFn.inputs.length > 0) return undefined;
+    const fn = parseAbiItem('function unpause()') as AbiFunction;
+    return { function: fn, calldata: encodeFunctionData({ abi: [fn], functionName: 'unpause' }) };
+  }
+  const fn = parseFunction(configured.function, `${path}.unpause.function`, issues);
+  const args = fn && coerceArgs(fn, configured.args, `${path}.unpause.args`, issues);
+  if (!fn || !args) return undefined;
+  return { function: fn, calldata: encodeFunctionData({ abi: [fn], functionName: fn.name, args }) };
 }
 
 function resolveRoute(via: NonNullable<Config['responders']['pauses'][number]['via']>, safes: readonly SafeConfig[], path: string, issues: ConfigIssue[]): ResolvedPauseRoute | undefined {

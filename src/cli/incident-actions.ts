@@ -84,11 +84,14 @@ export function registerIncidentActions(incidents: Command): void {
 
   addStoreOptions(incidents.command('postmortem').description('Write the Markdown post-mortem of an incident.').argument('<id>', 'incident id'))
     .option('--out <file>', 'write it to this file (default: stdout)')
-    .option('--explorer <url>', 'block explorer base url for links, e.g. https://etherscan.io')
+    .option('--explorer <url>', 'block explorer base url for links, e.g. https://etherscan.io (default: the chain\'s explorerUrl in --config)')
     .action(async (id: string, options: StoreOptions & { out?: string; explorer?: string }) => {
       if (options.explorer && !/^https?:\/\/\S+$/.test(options.explorer)) throw new CliError(`--explorer must be an http(s) url, got "${options.explorer}"`);
       const { renderPostmortem } = await import('../incidents/postmortem.js');
-      const markdown = await withIncident(id, options, async (store) => renderPostmortem({ incident: (await store.get(id))!, explorerUrl: options.explorer }));
+      const markdown = await withIncident(id, options, async (store) => {
+        const incident = (await store.get(id))!;
+        return renderPostmortem({ incident, explorerUrl: options.explorer ?? (await configuredExplorer(options.config, incident.chainId)) });
+      });
       if (options.out) {
         await writeFile(options.out, `${markdown}\n`);
         process.stdout.write(`wrote ${options.out}\n`);
@@ -96,4 +99,12 @@ export function registerIncidentActions(incidents: Command): void {
         process.stdout.write(`${markdown}\n`);
       }
     });
+}
+
+/** The incident chain's `explorerUrl` from --config, if any. */
+async function configuredExplorer(configPath: string | undefined, chainId: number): Promise<string | undefined> {
+  if (!configPath) return undefined;
+  const { loadConfig } = await import('../config/load.js');
+  const { config } = await loadConfig({ path: configPath });
+  return config.chains.find((chain) => chain.id === chainId)?.explorerUrl;
 }

@@ -12,6 +12,7 @@ import { registerCheckCommand } from './check.js';
 import { registerDrillCommand } from './drill.js';
 import { registerImportCommand } from './import.js';
 import { registerIncidentsCommand } from './incidents.js';
+import { registerRecoverCommand } from './recover.js';
 import { registerRunCommand } from './run.js';
 
 const program = new Command()
@@ -23,6 +24,7 @@ const program = new Command()
 registerRunCommand(program);
 registerCheckCommand(program);
 registerIncidentsCommand(program);
+registerRecoverCommand(program);
 registerDrillCommand(program);
 registerImportCommand(program);
 

@@ -45,6 +45,9 @@ const chain = z
       .default(1000)
       .meta({ description: 'On restart, the most missed blocks processed; older ones are skipped with a loud log.', examples: [1000] }),
     rpcTimeout: duration.default(10).meta({ description: 'Seconds before an RPC request counts as failed.', examples: ['10s'] }),
+    explorerUrl: httpUrl
+      .optional()
+      .meta({ description: 'Block explorer base url: post-mortems and recovery output link txs, blocks and addresses to it.', examples: ['https://etherscan.io'] }),
   })
   .strict();
 
@@ -121,6 +124,14 @@ const pauseTarget = z
         description: 'Gas of the pause call itself (set, not estimated, to save a round trip); through a Safe or module warden adds their overhead.',
         examples: [200000],
       }),
+    unpause: z
+      .object({
+        function: z.string().min(1, 'expected a function signature').meta({ description: 'Function that lifts the pause.', examples: ['function unpause()'] }),
+        args: z.array(callArg).default([]).meta({ description: 'Fixed arguments.' }),
+      })
+      .strict()
+      .optional()
+      .describe('What `warden recover` prepares for people to send (warden never sends it). Default: `unpause()` when the pause is `pause()`.'),
     via: pauseRouteSchema
       .default({ mode: 'eoa' })
       .meta({ description: 'How the pause reaches the target: the guardian key directly (eoa), a Safe, a Roles module on a Safe, or a proposal to the Safe\'s co-signers.', examples: [{ mode: 'safe', safe: 'pause-safe' }] }),
