@@ -11,7 +11,8 @@
  * Both answer 422 with the errors as the body. What the real service reads on chain (owners, the
  * chain id of the EIP-712 domain) is given to the stand-in instead.
  */
-import { getAddress, hashTypedData, isAddress, recoverAddress, recoverMessageAddress, type Address, type Hex } from 'viem';
+import { getAddress, isAddress, recoverAddress, recoverMessageAddress, type Address, type Hex } from 'viem';
+import { safeTxHash } from '../../responders/safe/safe-tx.js';
 
 export interface ProposalFields {
   to: Address;
@@ -133,36 +134,19 @@ const zero: Address = '0x0000000000000000000000000000000000000000';
 /** The SafeTx hash the service recomputes (Safe ≥ 1.3 EIP-712 domain: chainId and the Safe). */
 export function recomputeSafeTxHash(params: { chainId: number; safe: Address; fields: ProposalFields }): Hex {
   const { fields: f } = params;
-  return hashTypedData({
-    domain: { chainId: params.chainId, verifyingContract: params.safe },
-    types: {
-      SafeTx: [
-        { name: 'to', type: 'address' },
-        { name: 'value', type: 'uint256' },
-        { name: 'data', type: 'bytes' },
-        { name: 'operation', type: 'uint8' },
-        { name: 'safeTxGas', type: 'uint256' },
-        { name: 'baseGas', type: 'uint256' },
-        { name: 'gasPrice', type: 'uint256' },
-        { name: 'gasToken', type: 'address' },
-        { name: 'refundReceiver', type: 'address' },
-        { name: 'nonce', type: 'uint256' },
-      ],
-    },
-    primaryType: 'SafeTx',
-    message: {
-      to: f.to,
-      value: f.value,
-      data: f.data ?? '0x',
-      operation: f.operation,
-      safeTxGas: f.safeTxGas,
-      baseGas: f.baseGas,
-      gasPrice: f.gasPrice,
-      gasToken: f.gasToken ?? zero,
-      refundReceiver: f.refundReceiver ?? zero,
-      nonce: f.nonce,
-    },
-  });
+  const tx = {
+    to: f.to,
+    value: f.value,
+    data: f.data ?? '0x',
+    operation: f.operation as 0 | 1,
+    safeTxGas: f.safeTxGas,
+    baseGas: f.baseGas,
+    gasPrice: f.gasPrice,
+    gasToken: f.gasToken ?? zero,
+    refundReceiver: f.refundReceiver ?? zero,
+    nonce: f.nonce,
+  };
+  return safeTxHash({ chainId: params.chainId, safe: params.safe, tx });
 }
 
 export interface ParsedSignature {
