@@ -30,7 +30,15 @@ export function checkReferences({ config }: { config: Config }): PathIssue[] {
   );
   requireUnique(config.detectors.map((detector, index) => ({ value: detector.id, path: ['detectors', index, 'id'] })), 'detector id', add);
   requireUnique(config.responders.pauses.map((pause, index) => ({ value: pause.id, path: ['responders', 'pauses', index, 'id'] })), 'pause id', add);
-  requireUnique(config.responders.webhooks.map((hook, index) => ({ value: hook.id, path: ['responders', 'webhooks', index, 'id'] })), 'webhook id', add);
+  // `notify: <id>` names either kind, so one id space: a channel and a webhook may not share an id.
+  requireUnique(
+    [
+      ...config.responders.channels.map((channel, index) => ({ value: channel.id, path: ['responders', 'channels', index, 'id'] })),
+      ...config.responders.webhooks.map((hook, index) => ({ value: hook.id, path: ['responders', 'webhooks', index, 'id'] })),
+    ],
+    'channel or webhook id',
+    add,
+  );
 
   const chainIds = config.chains.map((chain) => chain.id);
   config.contracts.forEach((contract, index) => {
@@ -60,7 +68,7 @@ export function checkReferences({ config }: { config: Config }): PathIssue[] {
   });
 
   const pauseIds = config.responders.pauses.map((pause) => pause.id);
-  const webhookIds = config.responders.webhooks.map((hook) => hook.id);
+  const notifyIds = [...config.responders.channels.map((channel) => channel.id), ...config.responders.webhooks.map((hook) => hook.id)];
   // `readiness` names the anomalies of the readiness checks (src/readiness/monitor.ts).
   const detectorIds = config.detectors.map((detector) => detector.id);
   config.detectors.forEach((detector, index) => {
@@ -78,8 +86,8 @@ export function checkReferences({ config }: { config: Config }): PathIssue[] {
       if ('pause' in step) {
         firstPauseStep ??= stepPath;
         if (!pauseIds.includes(step.pause)) add([...stepPath, 'pause'], unknownName('pause', step.pause, pauseIds, 'responders.pauses'));
-      } else if (!webhookIds.includes(step.notify)) {
-        add([...stepPath, 'notify'], unknownName('webhook', step.notify, webhookIds, 'responders.webhooks'));
+      } else if (!notifyIds.includes(step.notify)) {
+        add([...stepPath, 'notify'], unknownName('channel or webhook', step.notify, notifyIds, 'responders.channels or responders.webhooks'));
       }
     });
   });

@@ -156,7 +156,7 @@ describe('loadConfig: each kind of error names its path and what would be valid'
     {
       name: 'bad plan step',
       load: () => loadEdited((c) => (c.plan.rules[0].steps[1] = 'recrod')),
-      issues: ['plan.rules[0].steps[1]: expected "record", {pause: <pause id>} or {notify: <webhook id>}, got "recrod"'],
+      issues: ['plan.rules[0].steps[1]: expected "record", {pause: <pause id>} or {notify: <channel or webhook id>}, got "recrod"'],
     },
     {
       name: 'plan step of the right shape with a wrong value',
@@ -205,7 +205,7 @@ describe('loadConfig: each kind of error names its path and what would be valid'
         'detectors[1].params.token: token "token" is on chain 1 but contract "vault" is on chain 31337',
         'plan.rules[0].steps[0].pause: no pause named "vault-paus"; did you mean "vault-pause"? (configured: vault-pause)',
         'plan.rules[1].match.detectors[1]: no detector named "nope" (configured: vault-large-withdraw, vault-drain, vault-admin)',
-        'plan.rules[1].steps[1].notify: no webhook named "oncall" (none configured in responders.webhooks)',
+        'plan.rules[1].steps[1].notify: no channel or webhook named "oncall" (none configured in responders.channels or responders.webhooks)',
         'responders.pauses[0].contract: no contract named "treasury" (configured: token, vault)',
       ],
     },

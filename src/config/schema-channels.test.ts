@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { parseYaml } from './yaml.js';
-import { channelsSchema, explorerUrlField } from './schema-channels.js';
+import { channelsSchema } from './schema-channels.js';
 
 const example = `
 - id: oncall-slack
@@ -82,8 +82,8 @@ describe('channelsSchema', () => {
   });
 
   it('converts to JSON Schema with descriptions (for config/schema.json)', () => {
-    const schema = JSON.stringify(z.toJSONSchema(z.object({ channels: channelsSchema, explorerUrl: explorerUrlField }), { io: 'input', unrepresentable: 'any' }));
+    const schema = JSON.stringify(z.toJSONSchema(z.object({ channels: channelsSchema }), { io: 'input', unrepresentable: 'any' }));
     expect(schema).toContain('Environment variable holding the incoming-webhook url');
-    expect(schema).toContain('https://etherscan.io');
+    expect(schema).toContain('"pagerduty"');
   });
 });

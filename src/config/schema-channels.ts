@@ -5,7 +5,7 @@
  * by an `...Env` (environment variable) or `...File` (a file, mode 0600) field and resolved at start-up by
  * `loadChannelSecrets` (responders/notify/secrets.ts).
  *
- * Not yet part of `configSchema`: the lead wires it in (with `explorerUrlField` on `chains[]`).
+ * Part of `configSchema` as `responders.channels`; links in messages use `chains[].explorerUrl`.
  */
 import { z } from 'zod';
 import { notificationEvents } from '../../responders/notify/types.js';
@@ -201,11 +201,6 @@ export const channelsSchema = z
     });
   })
   .describe('Where warden tells people: Slack, Discord, Telegram, PagerDuty, Opsgenie, e-mail, signed webhooks.');
-
-/** For `chains[]`: the explorer is a property of the chain, shared by every channel. */
-export const explorerUrlField = httpUrl
-  .optional()
-  .meta({ description: 'Block explorer root for links in notifications: <root>/tx/<hash>, /address/<a>, /block/<n>.', examples: ['https://etherscan.io'] });
 
 export type ChannelConfig = z.output<typeof channelSchema>;
 export type ChannelConfigOf<K extends ChannelConfig['kind']> = Extract<ChannelConfig, { kind: K }>;

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { severities } from '../../detectors/types.js';
+import { channelsSchema } from './schema-channels.js';
 import { detectorSchema } from './schema-detectors.js';
 import { pauseRouteSchema, readinessSchema, safeSchema } from './schema-safes.js';
 import { address, amount, duration, httpUrl, identifier, positiveInt, wsUrl } from './schema-values.js';
@@ -47,7 +48,7 @@ const chain = z
     rpcTimeout: duration.default(10).meta({ description: 'Seconds before an RPC request counts as failed.', examples: ['10s'] }),
     explorerUrl: httpUrl
       .optional()
-      .meta({ description: 'Block explorer base url: post-mortems and recovery output link txs, blocks and addresses to it.', examples: ['https://etherscan.io'] }),
+      .meta({ description: 'Block explorer base url: notifications, post-mortems and recovery output link txs, blocks and addresses to it (<root>/tx/<hash>, /address/<a>, /block/<n>).', examples: ['https://etherscan.io'] }),
   })
   .strict();
 
@@ -73,10 +74,10 @@ const contract = z
 const step = z.union(
   [
     z.object({ pause: identifier.describe('Id of a responders.pauses entry.') }).strict(),
-    z.object({ notify: identifier.describe('Id of a responders.webhooks entry.') }).strict(),
+    z.object({ notify: identifier.describe('Id of a responders.channels or responders.webhooks entry.') }).strict(),
     z.literal('record').describe('Open or join the incident record (always done; listed for clarity).'),
   ],
-  { error: 'expected "record", {pause: <pause id>} or {notify: <webhook id>}' },
+  { error: 'expected "record", {pause: <pause id>} or {notify: <channel or webhook id>}' },
 );
 
 const planRule = z
@@ -238,7 +239,8 @@ export const configSchema = z
       .object({
         guardian: guardian.optional(),
         pauses: z.array(pauseTarget).default([]).describe('The only (contract, function) pairs warden may call.'),
-        webhooks: z.array(webhook).default([]).describe('Generic JSON webhooks for `notify` steps.'),
+        channels: channelsSchema.default([]),
+        webhooks: z.array(webhook).default([]).describe('Generic JSON webhooks for `notify` steps (unsigned; a `webhook` channel signs its POSTs).'),
         safes: z.array(safeSchema).default([]).describe('Safes that pause steps act through (`via.safe`).'),
       })
       .strict()

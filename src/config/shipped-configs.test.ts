@@ -5,6 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createDetectors } from '../../detectors/index.js';
+import { createChannels, loadChannelSecrets } from '../../responders/notify/index.js';
 import { resolvePauseTargets } from '../../responders/pause-targets.js';
 import { loadConfig } from './load.js';
 
@@ -12,7 +13,14 @@ const shipped = [
   { file: 'config/drill.yaml', env: {} },
   {
     file: 'config/example.yaml',
-    env: { MAINNET_RPC_URL: 'https://a.example', MAINNET_RPC_FALLBACK_URL: 'https://b.example', MAINNET_WS_URL: 'wss://c.example', WARDEN_WEBHOOK_URL: 'https://hooks.example/x' },
+    env: {
+      MAINNET_RPC_URL: 'https://a.example',
+      MAINNET_RPC_FALLBACK_URL: 'https://b.example',
+      MAINNET_WS_URL: 'wss://c.example',
+      WARDEN_WEBHOOK_URL: 'https://hooks.example/x',
+      PAGERDUTY_ROUTING_KEY: 'R0uT1nGkEy0123456789abcdefABCDEF',
+      SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T000/B000/secret',
+    },
   },
   {
     file: 'config/example-safe.yaml',
@@ -28,5 +36,9 @@ describe('shipped configs', () => {
     // Pause steps resolve too (targets, routes through Safes and modules).
     const targets = resolvePauseTargets(config, contracts);
     expect(targets.map((target) => target.id)).toEqual(config.responders.pauses.map((pause) => pause.id));
+    // Its channels get their secrets from the environment and build, as at start.
+    const secrets = await loadChannelSecrets({ channels: config.responders.channels, env });
+    const channels = createChannels({ configs: config.responders.channels, secrets });
+    expect([...channels.keys()]).toEqual(config.responders.channels.map((channel) => channel.id));
   });
 });
