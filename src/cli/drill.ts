@@ -13,6 +13,16 @@ interface DrillOptions {
   rpcUrl?: string;
   wsUrl?: string;
   guardian: GuardianMode;
+  /** Fork drills (src/drill/fork-command.ts). */
+  forkUrl?: string;
+  forkBlock?: number;
+  scenario?: string;
+  json?: boolean;
+}
+
+function blockNumber(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`expected a block number, got "${value}".`);
+  return Number(value);
 }
 
 function guardianMode(value: string): GuardianMode {
@@ -34,7 +44,8 @@ export function registerDrillCommand(program: Command): void {
     .command('drill')
     .description(
       'Start a local anvil, deploy a demo vault with deposits, run warden on it and drain the vault block by block. ' +
-        'Exits 0 only if warden paused the vault.',
+        'Exits 0 only if warden paused the vault. ' +
+        'With --fork-url: fork your chain, run warden with your own --config on the fork and the attack of --scenario, acting through impersonated accounts.',
     )
     .option('-c, --config <file>', 'drill config', fromPackageRoot('config', 'drill.yaml'))
     .option('--block-time <seconds>', 'seconds between anvil blocks', positiveSeconds, 1)
@@ -48,8 +59,21 @@ export function registerDrillCommand(program: Command): void {
       guardianMode,
       'eoa',
     )
+    .option('--fork-url <url>', 'drill on a fork of this chain instead, with your own --config and a --scenario; no key needed, nothing is sent to the chain')
+    .option('--fork-block <number>', 'with --fork-url: fork at this block (default: the latest)', blockNumber)
+    .option('--scenario <file>', 'with --fork-url: the attack scenario (YAML), e.g. config/scenarios/demo-drain.yaml')
+    .option('--json', 'with --fork-url: print the report as JSON on stdout (logs go to stderr)')
     .option('--pretty', 'human-readable logs (default when stdout is a terminal)')
-    .action(async (options: DrillOptions) => {
+    .action(async (options: DrillOptions, command: Command) => {
+      if (options.forkUrl !== undefined || options.scenario !== undefined || options.forkBlock !== undefined || options.json) {
+        const { runForkDrillCommand } = await import('../drill/fork-command.js');
+        const guardianGiven = command.getOptionValueSource('guardian') !== 'default';
+        return runForkDrillCommand({
+          options: { ...options, guardian: guardianGiven ? options.guardian : undefined },
+          configGiven: command.getOptionValueSource('config') !== 'default',
+          usageError: (message) => command.error(`error: ${message}`),
+        });
+      }
       const [{ createLogger }, { runDrill }, { formatDrillReport, formatDrillSummary, reportToJson }] = await Promise.all([
         import('../log.js'),
         import('../drill/run.js'),
