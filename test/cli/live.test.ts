@@ -174,12 +174,13 @@ describe('run, then incidents', () => {
 
   it('incidents list and show read the record, as a table and as JSON', async () => {
     const env = { REDIS_URL: chain.redis.url };
+    // Five processes at once on a loaded 2-core machine: give each more than the default 30 s.
     const [table, json, show, showJson, unknown] = await Promise.all([
-      runCli(['incidents', 'list', '--config', drillConfigPath], env),
-      runCli(['incidents', 'list', '--config', drillConfigPath, '--json'], env),
-      runCli(['incidents', 'show', incident.id, '--config', drillConfigPath], env),
-      runCli(['incidents', 'show', incident.id, '--redis', chain.redis.url, '--key-prefix', keyPrefix, '--json']),
-      runCli(['incidents', 'show', 'inc_does_not_exist', '--config', drillConfigPath], env),
+      runCli(['incidents', 'list', '--config', drillConfigPath], env, 100_000),
+      runCli(['incidents', 'list', '--config', drillConfigPath, '--json'], env, 100_000),
+      runCli(['incidents', 'show', incident.id, '--config', drillConfigPath], env, 100_000),
+      runCli(['incidents', 'show', incident.id, '--redis', chain.redis.url, '--key-prefix', keyPrefix, '--json'], {}, 100_000),
+      runCli(['incidents', 'show', 'inc_does_not_exist', '--config', drillConfigPath], env, 100_000),
     ]);
     expect(table.code, table.stderr).toBe(0);
     expect(table.stdout).toMatch(/^ID\s+STATUS\s+SEVERITY\s+PROTOCOL\s+CHAIN\s+ANOMALIES\s+OPENED$/m);
@@ -204,7 +205,7 @@ describe('run, then incidents', () => {
     expect(unknown.stderr).toBe(
       'warden: no incident inc_does_not_exist under key prefix "warden-drill": list them with `warden incidents list` (a drill\'s: add --config config/drill.yaml)\n',
     );
-  });
+  }, 120_000);
 
   it('check --live reports a paused vault as already contained', async () => {
     const result = await runCli(['check', '-c', drillConfigPath, '--live', '--json'], chain.env);
