@@ -10,6 +10,7 @@ import { getAddress, type Address, type LocalAccount } from 'viem';
 import { createDetectors } from '../detectors/index.js';
 import type { Anomaly } from '../detectors/types.js';
 import { GuardianKeyError, loadGuardianAccount } from '../responders/guardian-key.js';
+import { ChannelSecretError, createChannels, loadChannelSecrets, type NotificationChannel } from '../responders/notify/index.js';
 import { createSafeServices } from '../responders/safe/services.js';
 import { loadSafeSigners } from '../responders/safe/signers.js';
 import { createChainReadiness } from './readiness/chain.js';
@@ -18,6 +19,7 @@ import { createBlockProcessor } from './chain/block-processor.js';
 import { createCheckpointStore } from './chain/checkpoint.js';
 import { createChainClients } from './chain/clients.js';
 import { createChainFollower } from './chain/follower.js';
+import { ConfigError } from './config/errors.js';
 import type { LoadedConfig } from './config/load.js';
 import { startHealthServer, type ChainHealth, type HealthServer } from './http/health.js';
 import { warmUpIncidentStore } from './incidents/warm-up.js';
@@ -128,7 +130,9 @@ export function createWarden(params: CreateWardenParameters): Warden {
 
   const pausers = new Map<number, GuardianPauser>();
   for (const part of chainParts) if (part.pauser) pausers.set(part.chain.id, part.pauser);
-  const planRunner = createPlanRunner({ config, contracts, incidents, pausers, log });
+  // Filled in start(): channel secrets load asynchronously (env or files).
+  const channels = new Map<string, NotificationChannel>();
+  const planRunner = createPlanRunner({ config, contracts, incidents, pausers, channels, log });
   const actOnHead = createActOnHead({ runner: planRunner });
   const afterReorg = createAfterReorg({ incidents, log });
   /** Longest the queue write (and so the next block) waits for local pauses to be broadcast. */
@@ -189,6 +193,15 @@ export function createWarden(params: CreateWardenParameters): Warden {
       log.warn({ chain: chainParts[followers.indexOf(follower)]!.chain.name }, 'WebSocket not subscribed yet: polling over HTTP meanwhile');
     }
   }
+  async function loadChannels(): Promise<void> {
+    try {
+      const secrets = await loadChannelSecrets({ channels: config.responders.channels, env });
+      for (const [id, channel] of createChannels({ configs: config.responders.channels, secrets })) channels.set(id, channel);
+    } catch (error) {
+      if (!(error instanceof ChannelSecretError)) throw error;
+      throw new ConfigError(error.problems.map((message) => ({ path: 'responders.channels', message })), loaded.file);
+    }
+  }
   const chainStatus = (): ChainHealth[] =>
     chainParts.map((part, index) => ({
       name: part.chain.name,
@@ -205,6 +218,8 @@ export function createWarden(params: CreateWardenParameters): Warden {
     redis,
     guardianAddress: account?.address,
     async start() {
+      // Before anything connects: a channel without its secret must stop the start, not the first page.
+      await loadChannels();
       // The pausers' warm-up may already have opened the (lazy) connection.
       try {
         if (redis.status === 'wait') await redis.connect();

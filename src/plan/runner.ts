@@ -18,7 +18,7 @@
  */
 import type { Logger } from 'pino';
 import type { Anomaly } from '../../detectors/types.js';
-import { sendWebhook } from '../../responders/notify-webhook.js';
+import type { NotificationChannel } from '../../responders/notify/types.js';
 import { PauseTransientError, type GuardianPauser, type PauseOutcome } from '../../responders/pause-guardian.js';
 import type { ResolvedContract } from '../config/contracts.js';
 import type { Config, PauseTargetConfig } from '../config/schema.js';
@@ -27,6 +27,7 @@ import { IncidentTransitionError } from '../incidents/store.js';
 import { timelineEntry, type IncidentStatus, type IncidentStore, type TimelineEntry } from '../incidents/types.js';
 import { anomalySubject, planActions } from './match.js';
 import { notificationPayload } from './notification.js';
+import { createPlanNotifier } from './notify.js';
 
 export interface CreatePlanRunnerParameters {
   config: Config;
@@ -35,6 +36,13 @@ export interface CreatePlanRunnerParameters {
   /** One pauser per chain id (the chain of the pause target's contract). */
   pausers: Map<number, GuardianPauser>;
   log: Logger;
+  /**
+   * Notification channels by id (`createChannels`): a `notify: <id>` step naming one sends through
+   * it, else through the generic webhook of that id. The daemon fills this map at start (secrets are
+   * loaded asynchronously), so it is read at send time.
+   */
+  channels?: ReadonlyMap<string, NotificationChannel>;
+  /** For the generic webhooks. */
   fetch?: typeof fetch;
   /** Notifications wait this long for pause outcomes before going out without them. Default 3000 ms. */
   notifyWaitMs?: number;
@@ -58,6 +66,7 @@ export interface PlanRunner {
 export function createPlanRunner(params: CreatePlanRunnerParameters): PlanRunner {
   const { config, contracts, incidents, pausers } = params;
   const notifyWaitMs = params.notifyWaitMs ?? 3_000;
+  const notifier = createPlanNotifier({ config, incidents, channels: params.channels, fetch: params.fetch });
 
   /** The pause target's config entry, its chain, and that chain's pauser (each may be missing). */
   function pauserFor(targetId: string): { target?: PauseTargetConfig; chainId?: number; pauser?: GuardianPauser } {
@@ -211,35 +220,12 @@ export function createPlanRunner(params: CreatePlanRunnerParameters): PlanRunner
       ]);
       clearTimeout(timer);
       const status = early?.status ?? joined.incident.status;
-      const payload = notificationPayload({ incident: joined.incident, status, anomaly, outcomes: early?.outcomes, created: joined.created });
-      await Promise.all(notifyIds.map((webhookId) => notify(webhookId, incidentId, anomaly.id, payload, log)));
+      const outcomes = early?.outcomes;
+      const payload = notificationPayload({ incident: joined.incident, status, anomaly, outcomes, created: joined.created });
+      await Promise.all(notifyIds.map((targetId) => notifier.notify({ targetId, incident: joined.incident, status, anomaly, outcomes, payload, log })));
     })();
 
     const [result] = await Promise.all([settled, notified]);
     if (result.error) throw result.error;
-  }
-
-  async function notify(webhookId: string, incidentId: string, anomalyId: string, payload: ReturnType<typeof notificationPayload>, log: Logger): Promise<void> {
-    // One notification per webhook, anomaly and incident state, across retries and replicas: after
-    // "containment in progress" (a pause being retried) the run that contains it still tells people,
-    // but two replicas handling the same anomaly send it once. Claimed before sending, released if
-    // the send failed (so a retry can try again); the claim is a lease, so a crash mid-send does not
-    // silence the notification for good.
-    const state = payload.incident.status;
-    const onceKey = `notification:${webhookId}:${anomalyId}:${state}`;
-    if (await incidents.hasOnce({ incidentId, onceKey })) return;
-    if (!(await incidents.claimOnce({ incidentId, onceKey }))) return;
-    const webhook = config.responders.webhooks.find((hook) => hook.id === webhookId);
-    const result = webhook
-      ? await sendWebhook({ webhook, payload, fetch: params.fetch })
-      : { ok: false as const, error: `the plan names webhook "${webhookId}", which responders.webhooks does not define`, attempts: 0 };
-    if (result.ok) {
-      await incidents.append({ incidentId, entry: timelineEntry('notification-sent', { webhook: webhookId, event: payload.event, httpStatus: result.status, attempts: result.attempts }), onceKey });
-      log.info({ webhook: webhookId, event: payload.event }, 'notification sent');
-    } else {
-      await incidents.releaseOnce({ incidentId, onceKey });
-      await incidents.append({ incidentId, entry: timelineEntry('notification-failed', { webhook: webhookId, event: payload.event, error: result.error, attempts: result.attempts }) });
-      log.warn({ webhook: webhookId, err: result.error }, 'notification failed');
-    }
   }
 }

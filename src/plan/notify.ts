@@ -1,0 +1,105 @@
+/**
+ * A plan step `notify: <id>`: sends one incident event to a notification channel
+ * (`responders.channels`, responders/notify/) or to a generic JSON webhook (`responders.webhooks`),
+ * and records `notification-sent` or `notification-failed` in the incident timeline.
+ *
+ * Guarantees (both kinds): once per target, anomaly and incident state across job retries and
+ * replicas; never throws for a failed send (it is recorded); never called before the pause dispatch.
+ *
+ * @example
+ * const notifier = createPlanNotifier({ config, incidents, channels });
+ * await notifier.notify({ targetId: 'oncall-pager', incident, status, anomaly, outcomes, payload, log });
+ */
+import type { Logger } from 'pino';
+import type { Anomaly } from '../../detectors/types.js';
+import { messageFromIncident, notificationEvents, type NotificationChannel, type NotificationEvent } from '../../responders/notify/index.js';
+import { sendWebhook, type WebhookPayload } from '../../responders/notify-webhook.js';
+import type { PauseOutcome } from '../../responders/pause-guardian.js';
+import type { Config } from '../config/schema.js';
+import { timelineEntry, type IncidentStatus, type IncidentStore, type IncidentSummary } from '../incidents/types.js';
+
+export interface CreatePlanNotifierParameters {
+  config: Config;
+  incidents: IncidentStore;
+  /** Channels by id (`createChannels`); a step naming an id found here goes to the channel. */
+  channels?: ReadonlyMap<string, NotificationChannel>;
+  /** For the generic webhooks (channels bring their own). */
+  fetch?: typeof fetch;
+}
+
+export interface PlanNotifyParameters {
+  /** The step's `notify` id: a channel or a webhook. */
+  targetId: string;
+  incident: IncidentSummary;
+  status: IncidentStatus;
+  anomaly: Anomaly;
+  /** Undefined while containment is still in progress. */
+  outcomes: readonly PauseOutcome[] | undefined;
+  /** The generic webhook's payload; its `event` is the channel message's event too. */
+  payload: WebhookPayload;
+  log: Logger;
+}
+
+export interface PlanNotifier {
+  notify(params: PlanNotifyParameters): Promise<void>;
+}
+
+type Sent = { ok: true; status?: number; attempts: number } | { ok: false; error?: string; attempts: number };
+
+export function createPlanNotifier(params: CreatePlanNotifierParameters): PlanNotifier {
+  const { config, incidents } = params;
+
+  async function send(p: PlanNotifyParameters): Promise<{ result: Sent; who: Record<string, string> }> {
+    const channel = params.channels?.get(p.targetId);
+    if (channel) {
+      const chain = config.chains.find((candidate) => candidate.id === p.incident.chainId);
+      const message = messageFromIncident({
+        event: channelEvent(p.payload.event),
+        incident: { ...p.incident, status: p.status },
+        chainName: chain?.name ?? String(p.incident.chainId),
+        explorerUrl: chain?.explorerUrl,
+        anomaly: p.anomaly,
+        outcomes: p.outcomes,
+        status: p.status,
+      });
+      return { result: await channel.send(message), who: { channel: channel.id, kind: channel.kind } };
+    }
+    const webhook = config.responders.webhooks.find((hook) => hook.id === p.targetId);
+    const result: Sent = webhook
+      ? await sendWebhook({ webhook, payload: p.payload, fetch: params.fetch })
+      : { ok: false, error: `the plan names "${p.targetId}", which neither responders.channels nor responders.webhooks defines`, attempts: 0 };
+    return { result, who: { webhook: p.targetId } };
+  }
+
+  return {
+    async notify(p) {
+      // One notification per target, anomaly and incident state, across retries and replicas: after
+      // "containment in progress" (a pause being retried) the run that contains it still tells people,
+      // but two replicas handling the same anomaly send it once. Claimed before sending, released if
+      // the send failed (so a retry can try again); the claim is a lease, so a crash mid-send does not
+      // silence the notification for good.
+      const { incident, payload, log } = p;
+      const onceKey = `notification:${p.targetId}:${p.anomaly.id}:${payload.incident.status}`;
+      if (await incidents.hasOnce({ incidentId: incident.id, onceKey })) return;
+      if (!(await incidents.claimOnce({ incidentId: incident.id, onceKey }))) return;
+      const { result, who } = await send(p);
+      if (result.ok) {
+        await incidents.append({
+          incidentId: incident.id,
+          entry: timelineEntry('notification-sent', { ...who, event: payload.event, httpStatus: result.status, attempts: result.attempts }),
+          onceKey,
+        });
+        log.info({ ...who, event: payload.event }, 'notification sent');
+      } else {
+        await incidents.releaseOnce({ incidentId: incident.id, onceKey });
+        await incidents.append({ incidentId: incident.id, entry: timelineEntry('notification-failed', { ...who, event: payload.event, error: result.error, attempts: result.attempts }) });
+        log.warn({ ...who, err: result.error }, 'notification failed');
+      }
+    },
+  };
+}
+
+/** The webhook payload's event as a channel event (they share names); anything else is an update. */
+export function channelEvent(event: string): NotificationEvent {
+  return (notificationEvents as readonly string[]).includes(event) ? (event as NotificationEvent) : 'incident.updated';
+}
