@@ -35,7 +35,8 @@ describe('impersonated accounts on anvil', () => {
     await impersonate(address);
     const { raw, hash } = await signFor(address, 0, parseGwei('20'));
     await broadcastImpersonated({ client: h.client, raw, from: address });
-    const receipt = await h.client.getTransactionReceipt({ hash });
+    // Automine mines after answering: wait for the block (the hash was checked by the broadcast already).
+    const receipt = await h.client.waitForTransactionReceipt({ hash, pollingInterval: 20, timeout: 10_000 });
     expect(receipt.status).toBe('success');
     expect(getAddress(receipt.from)).toBe(address);
     expect(await h.rpc('eth_getRawTransactionByHash', [hash])).toBe(raw);
@@ -73,7 +74,7 @@ describe('impersonated accounts on anvil', () => {
     const raw = await key.signTransaction({ type: 'eip1559', chainId: 31337, nonce, to: key.address, value: 0n, gas: 21_000n, maxFeePerGas: parseGwei('20'), maxPriorityFeePerGas: 1n });
     await broadcastImpersonated({ client: h.client, raw, from: key.address });
     expect(isImpersonatedAccount(key)).toBe(false);
-    expect((await h.client.getTransactionReceipt({ hash: signedTransactionHash({ account: key, raw }) })).status).toBe('success');
+    expect((await h.client.waitForTransactionReceipt({ hash: signedTransactionHash({ account: key, raw }), pollingInterval: 20, timeout: 10_000 })).status).toBe('success');
   });
 
   it('give a Safe owner\'s pre-validated signature for a SafeTx and refuse anything else a key would sign', async () => {
