@@ -1,12 +1,15 @@
 /**
  * What people do about an incident, recorded in its timeline with who and when:
  * `warden incidents ack|note|resolve|reopen`, and `postmortem`, which writes the Markdown post-mortem.
+ * With --config, ack and resolve also tell the channels the plan notifies (the page follows the incident).
  */
 import { writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { CliError } from './errors.js';
 import { addStoreOptions, openStore, type StoreOptions } from './incident-store.js';
+import type { IncidentStore } from '../incidents/types.js';
+import type { LifecycleEvent } from '../plan/lifecycle-notify.js';
 
 type ByOptions = StoreOptions & { by?: string };
 
@@ -45,8 +48,11 @@ export function registerIncidentActions(incidents: Command): void {
     .action(async (id: string, options: ByOptions) => {
       const { timelineEntry: entry } = await import('../incidents/types.js');
       const by = who(options);
-      const added = await withIncident(id, options, (store) => store.append({ incidentId: id, entry: entry('acknowledged', { by }), onceKey: `acknowledged:${by}` }));
-      process.stdout.write(`${added ? `acknowledged ${id} as ${by}` : `${id} was already acknowledged by ${by}`}\n`);
+      await withIncident(id, options, async (store) => {
+        const added = await store.append({ incidentId: id, entry: entry('acknowledged', { by }), onceKey: `acknowledged:${by}` });
+        process.stdout.write(`${added ? `acknowledged ${id} as ${by}` : `${id} was already acknowledged by ${by}`}\n`);
+        if (added) await tellChannels({ options, store, incidentId: id, event: 'incident.acknowledged', by });
+      });
     });
 
   addStoreOptions(incidents.command('note').description('Add a note to the incident timeline.').argument('<id>', 'incident id').argument('<text...>', 'the note'))
@@ -64,8 +70,13 @@ export function registerIncidentActions(incidents: Command): void {
     .option('--by <name>', 'who resolves it (default: your login name)')
     .action(async (id: string, options: ByOptions & { summary: string }) => {
       if (!options.summary.trim()) throw new CliError('--summary is empty: say in a sentence what happened and how it ended');
-      const result = await withIncident(id, options, (store) => store.setStatus({ incidentId: id, status: 'resolved', actor: 'human', reason: options.summary.trim(), by: who(options) }));
-      process.stdout.write(result.changed ? `resolved ${id} (was ${result.from})\n` : `${id} was already resolved\n`);
+      const by = who(options);
+      const summary = options.summary.trim();
+      await withIncident(id, options, async (store) => {
+        const result = await store.setStatus({ incidentId: id, status: 'resolved', actor: 'human', reason: summary, by });
+        process.stdout.write(result.changed ? `resolved ${id} (was ${result.from})\n` : `${id} was already resolved\n`);
+        if (result.changed) await tellChannels({ options, store, incidentId: id, event: 'incident.resolved', by, note: summary });
+      });
     });
 
   addStoreOptions(incidents.command('reopen').description('Reopen a resolved incident.').argument('<id>', 'incident id'))
@@ -99,6 +110,33 @@ export function registerIncidentActions(incidents: Command): void {
         process.stdout.write(`${markdown}\n`);
       }
     });
+}
+
+/**
+ * With --config: tells the channels the plan notifies (PagerDuty acknowledge/resolve, Opsgenie by alias,
+ * chat messages) after the person's action is recorded; each send is recorded in the timeline too.
+ * A failed send is reported, not fatal: the action stands. Missing channel secrets are an error.
+ */
+async function tellChannels(params: { options: StoreOptions; store: IncidentStore; incidentId: string; event: LifecycleEvent; by: string; note?: string }): Promise<void> {
+  const { options, incidentId, event } = params;
+  if (!options.config) return;
+  const [{ loadConfig }, { notifyLifecycle }, { ChannelSecretError }] = await Promise.all([
+    import('../config/load.js'),
+    import('../plan/lifecycle-notify.js'),
+    import('../../responders/notify/secrets.js'),
+  ]);
+  const { config } = await loadConfig({ path: options.config });
+  const done = event === 'incident.acknowledged' ? 'acknowledged' : 'resolved';
+  try {
+    const notices = await notifyLifecycle({ config, incidents: params.store, incidentId, event, actor: { name: params.by, ...(params.note ? { note: params.note } : {}) } });
+    for (const notice of notices) {
+      if (notice.ok) process.stdout.write(`told ${notice.channel} (${notice.kind})\n`);
+      else process.stderr.write(`could not tell ${notice.channel} (${notice.kind}): ${notice.error} (recorded in the timeline)\n`);
+    }
+  } catch (error) {
+    if (error instanceof ChannelSecretError) throw new CliError(`${incidentId} is ${done}, but no channel was told: ${error.message}`);
+    throw error;
+  }
 }
 
 /** The incident chain's `explorerUrl` from --config, if any. */
