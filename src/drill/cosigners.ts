@@ -10,13 +10,14 @@
  */
 import { privateKeyToAccount } from 'viem/accounts';
 import type { Address, Hex } from 'viem';
-import { encodeExecTransaction, readSafeState, safeTxHash, signSafeTx, type SafeTx } from '../../responders/safe/safe-tx.js';
-import { sleep } from '../chain/retry.js';
+import { encodeExecTransaction, readSafeState, safeTxHash, signSafeTx } from '../../responders/safe/safe-tx.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { DevAccount } from './accounts.js';
 import { sendAndConfirm } from './safe-deploy.js';
-import type { SafeTxServiceStandIn, StoredProposal } from './safe-tx-service.js';
+import { pollUntilStopped } from './poll.js';
+import type { SafeTxServiceStandIn } from './safe-tx-service.js';
+import { safeTxOfProposal } from './safe-tx-service-validate.js';
 import { createDrillClient } from './tx.js';
 
 export interface CosignerExecution {
@@ -54,14 +55,13 @@ export function startCosigners(params: StartCosignersParameters): Cosigners {
   const accounts = params.cosigners.map((cosigner) => privateKeyToAccount(cosigner.key));
   const executions: CosignerExecution[] = [];
   const attempts = new Map<Hex, number>();
-  const controller = new AbortController();
 
   async function lookOnce(): Promise<void> {
     const [chainId, state] = await Promise.all([client.getChainId(), readSafeState({ client, safe })]);
     const pending = service.proposals().filter((p) => p.safe.toLowerCase() === safe.toLowerCase() && !p.execution && p.nonce === state.nonce);
     for (const proposal of pending) {
       if ((attempts.get(proposal.safeTxHash) ?? 0) >= maxAttempts) continue;
-      const tx = safeTxOf(proposal);
+      const tx = safeTxOfProposal(proposal);
       // Sign only what the service shows: the hash must be the one these fields give.
       if (safeTxHash({ chainId, safe, tx }).toLowerCase() !== proposal.safeTxHash.toLowerCase()) {
         log.warn({ safeTxHash: proposal.safeTxHash }, 'co-signers: the proposal does not hash to its safeTxHash; not signing');
@@ -95,37 +95,11 @@ export function startCosigners(params: StartCosignersParameters): Cosigners {
     }
   }
 
-  const loop = (async () => {
-    while (!controller.signal.aborted) {
-      await lookOnce().catch((error: unknown) => log.warn({ err: describeError(error) }, 'co-signers: looking at the Transaction Service failed; trying again'));
-      await sleep(params.pollIntervalMs ?? 100, controller.signal).catch(() => {});
-    }
-  })();
+  const polling = pollUntilStopped({ look: lookOnce, intervalMs: params.pollIntervalMs ?? 100, log, what: 'co-signers' });
 
   return {
     executions: () => [...executions],
-    async stop() {
-      controller.abort();
-      await loop;
-    },
-  };
-}
-
-const zero: Address = '0x0000000000000000000000000000000000000000';
-
-/** The SafeTx exactly as proposed (every field, not defaults: a signature covers them all). */
-function safeTxOf(proposal: StoredProposal): SafeTx {
-  return {
-    to: proposal.to,
-    value: proposal.value,
-    data: proposal.data ?? '0x',
-    operation: proposal.operation as 0 | 1,
-    safeTxGas: proposal.safeTxGas,
-    baseGas: proposal.baseGas,
-    gasPrice: proposal.gasPrice,
-    gasToken: proposal.gasToken ?? zero,
-    refundReceiver: proposal.refundReceiver ?? zero,
-    nonce: proposal.nonce,
+    stop: () => polling.stop(),
   };
 }
 

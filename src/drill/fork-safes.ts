@@ -16,12 +16,13 @@
 import { encodeFunctionData, getAddress, parseAbi, type Address, type Hex, type LocalAccount, type PublicClient } from 'viem';
 import { impersonatedAccount } from '../../responders/impersonation.js';
 import type { ResolvedPauseTarget } from '../../responders/pause-targets.js';
-import { buildSafeTx, encodeExecTransaction, readSafeState, safeTxHash, signSafeTx, type SafeTx } from '../../responders/safe/safe-tx.js';
-import { sleep } from '../chain/retry.js';
+import { buildSafeTx, encodeExecTransaction, readSafeState, safeTxHash, signSafeTx } from '../../responders/safe/safe-tx.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { anvilRpc, impersonate, sendImpersonated } from './scenario-chain.js';
+import { pollUntilStopped } from './poll.js';
 import type { SafeTxServiceStandIn, StoredProposal } from './safe-tx-service.js';
+import { safeTxOfProposal } from './safe-tx-service-validate.js';
 import { feesFromLatestBlock, waitForReceipt } from './tx.js';
 
 const approveHashAbi = parseAbi(['function approveHash(bytes32 hashToApprove)']);
@@ -111,10 +112,9 @@ export function startForkCosigners(params: {
   const { client, service, log } = params;
   const executions: ForkCosignerExecution[] = [];
   const given = new Set<Hex>();
-  const controller = new AbortController();
 
   async function execute(proposal: StoredProposal, owners: Address[]): Promise<void> {
-    const tx = safeTxOf(proposal);
+    const tx = safeTxOfProposal(proposal);
     if (safeTxHash({ chainId: params.chainId, safe: proposal.safe, tx }).toLowerCase() !== proposal.safeTxHash.toLowerCase()) {
       log.warn({ safeTxHash: proposal.safeTxHash }, 'fork co-signers: the proposal does not hash to its safeTxHash; not signing');
       return;
@@ -141,35 +141,9 @@ export function startForkCosigners(params: {
     }
   }
 
-  const loop = (async () => {
-    while (!controller.signal.aborted) {
-      await lookOnce().catch((error: unknown) => log.warn({ err: describeError(error) }, 'fork co-signers: looking at the Transaction Service failed; trying again'));
-      await sleep(params.pollIntervalMs ?? 100, controller.signal).catch(() => {});
-    }
-  })();
+  const polling = pollUntilStopped({ look: lookOnce, intervalMs: params.pollIntervalMs ?? 100, log, what: 'fork co-signers' });
   return {
     executions: () => [...executions],
-    async stop() {
-      controller.abort();
-      await loop;
-    },
-  };
-}
-
-const zero: Address = '0x0000000000000000000000000000000000000000';
-
-/** The SafeTx exactly as proposed (every field: the hash covers them all). */
-function safeTxOf(proposal: StoredProposal): SafeTx {
-  return {
-    to: proposal.to,
-    value: proposal.value,
-    data: proposal.data ?? '0x',
-    operation: proposal.operation as 0 | 1,
-    safeTxGas: proposal.safeTxGas,
-    baseGas: proposal.baseGas,
-    gasPrice: proposal.gasPrice,
-    gasToken: proposal.gasToken ?? zero,
-    refundReceiver: proposal.refundReceiver ?? zero,
-    nonce: proposal.nonce,
+    stop: () => polling.stop(),
   };
 }

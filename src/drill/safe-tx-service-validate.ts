@@ -12,7 +12,7 @@
  * chain id of the EIP-712 domain) is given to the stand-in instead.
  */
 import { getAddress, isAddress, recoverAddress, recoverMessageAddress, type Address, type Hex } from 'viem';
-import { safeTxHash } from '../../responders/safe/safe-tx.js';
+import { safeTxHash, type SafeTx } from '../../responders/safe/safe-tx.js';
 
 export interface ProposalFields {
   to: Address;
@@ -131,10 +131,9 @@ export function validateFields(body: unknown): { fields: ProposalFields } | { er
 
 const zero: Address = '0x0000000000000000000000000000000000000000';
 
-/** The SafeTx hash the service recomputes (Safe ≥ 1.3 EIP-712 domain: chainId and the Safe). */
-export function recomputeSafeTxHash(params: { chainId: number; safe: Address; fields: ProposalFields }): Hex {
-  const { fields: f } = params;
-  const tx = {
+/** The SafeTx exactly as proposed (every field, not defaults: the hash and the signatures cover them all). */
+export function safeTxOfProposal(f: ProposalFields): SafeTx {
+  return {
     to: f.to,
     value: f.value,
     data: f.data ?? '0x',
@@ -146,7 +145,11 @@ export function recomputeSafeTxHash(params: { chainId: number; safe: Address; fi
     refundReceiver: f.refundReceiver ?? zero,
     nonce: f.nonce,
   };
-  return safeTxHash({ chainId: params.chainId, safe: params.safe, tx });
+}
+
+/** The SafeTx hash the service recomputes (Safe ≥ 1.3 EIP-712 domain: chainId and the Safe). */
+export function recomputeSafeTxHash(params: { chainId: number; safe: Address; fields: ProposalFields }): Hex {
+  return safeTxHash({ chainId: params.chainId, safe: params.safe, tx: safeTxOfProposal(params.fields) });
 }
 
 export interface ParsedSignature {
