@@ -43,7 +43,7 @@ async function withIncident<T>(id: string, options: StoreOptions, act: (store: A
 }
 
 export function registerIncidentActions(incidents: Command): void {
-  addStoreOptions(incidents.command('ack').description('Acknowledge an incident: you are on it (stops escalation).').argument('<id>', 'incident id'))
+  addStoreOptions(incidents.command('ack').description('Acknowledge an incident: you are on it (stops escalation). With --config, the channels the plan notifies hear of it (PagerDuty: acknowledge).').argument('<id>', 'incident id'))
     .requiredOption('--by <name>', 'who acknowledges (recorded)')
     .action(async (id: string, options: ByOptions) => {
       const { timelineEntry: entry } = await import('../incidents/types.js');
@@ -65,7 +65,7 @@ export function registerIncidentActions(incidents: Command): void {
       process.stdout.write(`noted on ${id}\n`);
     });
 
-  addStoreOptions(incidents.command('resolve').description('Resolve an incident (a person\'s decision; warden never does).').argument('<id>', 'incident id'))
+  addStoreOptions(incidents.command('resolve').description('Resolve an incident (a person\'s decision; warden never does). With --config, the channels the plan notifies hear of it (PagerDuty: resolve, Opsgenie: close).').argument('<id>', 'incident id'))
     .requiredOption('--summary <text>', 'what happened and how it ended (recorded)')
     .option('--by <name>', 'who resolves it (default: your login name)')
     .action(async (id: string, options: ByOptions & { summary: string }) => {
