@@ -18,7 +18,8 @@ export class GuardianKeyError extends Error {
 }
 
 export interface LoadGuardianAccountParameters {
-  guardian: Pick<GuardianConfig, 'privateKeyEnv' | 'privateKeyFile'>;
+  /** With `address` (responders.guardian.address), the key must belong to it. */
+  guardian: Pick<GuardianConfig, 'privateKeyEnv' | 'privateKeyFile'> & { address?: string };
   env?: NodeJS.ProcessEnv;
   /** Which key this is, for errors. Default `guardian key` (at responders.guardian). */
   label?: { name: string; path: string };
@@ -56,9 +57,15 @@ export function loadGuardianAccount(params: LoadGuardianAccountParameters): Loca
   }
   // From here on every log line is scrubbed of the key, however it got there (DESIGN invariant 5).
   registerSecret(`0x${hex}`);
+  let account: LocalAccount;
   try {
-    return privateKeyToAccount(`0x${hex}`);
+    account = privateKeyToAccount(`0x${hex}`);
   } catch {
     throw new GuardianKeyError(`${name} in ${source} is not a valid secp256k1 private key`);
   }
+  const declared = guardian.address;
+  if (declared && declared.toLowerCase() !== account.address.toLowerCase()) {
+    throw new GuardianKeyError(`${path}.address is ${declared} but the ${name} in ${source} belongs to ${account.address}: fix the address or the key`);
+  }
+  return account;
 }

@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import { getAddress, type Address, type LocalAccount } from 'viem';
 import { createDetectors } from '../detectors/index.js';
 import type { Anomaly } from '../detectors/types.js';
-import { GuardianKeyError, loadGuardianAccount } from '../responders/guardian-key.js';
+import { loadGuardianAccount } from '../responders/guardian-key.js';
 import { ChannelSecretError, createChannels, loadChannelSecrets, type NotificationChannel } from '../responders/notify/index.js';
 import { createSafeServices } from '../responders/safe/services.js';
 import { loadSafeSigners } from '../responders/safe/signers.js';
@@ -75,10 +75,6 @@ export function createWarden(params: CreateWardenParameters): Warden {
   const incidents = createIncidentStore({ redis, keyPrefix });
 
   const account = params.accounts?.guardian ?? (config.responders.guardian ? loadGuardianAccount({ guardian: config.responders.guardian, env }) : undefined);
-  const declared = config.responders.guardian?.address;
-  if (account && declared && getAddress(declared) !== account.address) {
-    throw new GuardianKeyError(`responders.guardian.address is ${getAddress(declared)} but the guardian key belongs to ${account.address}: fix the address or the key`);
-  }
   // The guardian key registers itself when loaded; urls may carry API keys, tokens or passwords.
   for (const hook of config.responders.webhooks) registerSecret(hook.url);
   for (const chain of config.chains) for (const url of [...chain.rpc.http, ...chain.rpc.ws]) registerUrlSecrets(url);

@@ -1,6 +1,6 @@
 /**
- * The rows of `warden check`. Offline: the config loads, detectors build, pause targets resolve and
- * the guardian key loads. Live: Redis answers, every RPC url (HTTP and WebSocket) answers with the configured chain id,
+ * The rows of `warden check`. Offline: the config loads, detectors build, pause targets resolve, and
+ * the guardian key, Safe signer keys and notification channel secrets load. Live: Redis answers, every RPC url (HTTP and WebSocket) answers with the configured chain id,
  * watched contracts have code, and the readiness checks the daemon runs every N blocks pass
  * (responders/readiness.ts): every pause step simulated as it would be sent (directly, through a Safe
  * or a Roles module), the guardian's ETH for `minPauses` pauses, and each Safe's set-up.
@@ -68,6 +68,16 @@ export async function configRows(params: { path: string; env?: NodeJS.ProcessEnv
       rows.push({ check: 'safe signer keys', subject: 'responders.safes', ok: true, detail });
     } catch (error) {
       rows.push({ check: 'safe signer keys', subject: 'responders.safes', ok: false, detail: describeError(error) });
+    }
+  }
+  if (config.responders.channels.length > 0) {
+    const { loadChannelSecrets } = await import('../../responders/notify/index.js');
+    try {
+      await loadChannelSecrets({ channels: config.responders.channels, env: params.env });
+      rows.push({ check: 'channel secrets', subject: 'responders.channels', ok: true, detail: config.responders.channels.map((channel) => `${channel.id} (${channel.kind})`).join(', ') });
+    } catch (error) {
+      // ChannelSecretError names each variable or file, never a value.
+      rows.push({ check: 'channel secrets', subject: 'responders.channels', ok: false, detail: describeError(error) });
     }
   }
   // Detectors (event names, conditions) and pause targets (signatures, args) are checked when built:

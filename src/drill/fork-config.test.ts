@@ -103,7 +103,7 @@ describe('createWarden and responders.guardian.address', () => {
     const loaded = config({ guardian: `{ privateKeyEnv: GUARDIAN_KEY, address: "${drillAccounts.attacker.address}" }` });
     expect(() => createWarden({ loaded, log, env: { GUARDIAN_KEY: drillAccounts.guardian.key } })).toThrow(GuardianKeyError);
     expect(() => createWarden({ loaded, log, env: { GUARDIAN_KEY: drillAccounts.guardian.key } })).toThrow(
-      `responders.guardian.address is ${drillAccounts.attacker.address} but the guardian key belongs to ${guardian}`,
+      `responders.guardian.address is ${drillAccounts.attacker.address} but the guardian key in environment variable GUARDIAN_KEY belongs to ${guardian}`,
     );
   });
 

@@ -6,7 +6,7 @@ import { severityRank, type Anomaly } from '../../detectors/types.js';
 import type { ResolvedContract } from '../config/contracts.js';
 import type { Config, DetectorConfig, PlanRule } from '../config/schema.js';
 
-export type PlanAction = { kind: 'pause'; targetId: string } | { kind: 'notify'; webhookId: string } | { kind: 'record' };
+export type PlanAction = { kind: 'pause'; targetId: string } | { kind: 'notify'; notifyId: string } | { kind: 'record' };
 
 /** A rule matches when every criterion it sets matches (detector ids AND minimum severity). */
 export function ruleMatches(rule: PlanRule, anomaly: Anomaly): boolean {
@@ -25,8 +25,8 @@ export function planActions(config: Pick<Config, 'plan'>, anomaly: Anomaly): { r
   const actions: PlanAction[] = [];
   for (const step of rules.flatMap((rule) => rule.steps)) {
     const action: PlanAction =
-      typeof step === 'string' ? { kind: 'record' } : 'pause' in step ? { kind: 'pause', targetId: step.pause } : { kind: 'notify', webhookId: step.notify };
-    const key = action.kind === 'pause' ? `pause:${action.targetId}` : action.kind === 'notify' ? `notify:${action.webhookId}` : 'record';
+      typeof step === 'string' ? { kind: 'record' } : 'pause' in step ? { kind: 'pause', targetId: step.pause } : { kind: 'notify', notifyId: step.notify };
+    const key = action.kind === 'pause' ? `pause:${action.targetId}` : action.kind === 'notify' ? `notify:${action.notifyId}` : 'record';
     if (seen.has(key)) continue;
     seen.add(key);
     if (action.kind === 'pause' && anomaly.mode === 'observe') continue;

@@ -66,11 +66,11 @@ describe('plan matching', () => {
   it('takes each distinct step once, in rule order, and no pause for observe-mode anomalies', () => {
     const config = makeConfig('0x0000000000000000000000000000000000000001');
     expect(planActions(config, makeAnomaly({ detectorId: 'vault-drain' })).actions).toEqual([
-      { kind: 'pause', targetId: 'pause-vault' }, { kind: 'record' }, { kind: 'notify', webhookId: 'ops' },
+      { kind: 'pause', targetId: 'pause-vault' }, { kind: 'record' }, { kind: 'notify', notifyId: 'ops' },
     ]);
     expect(planActions(config, makeAnomaly({ detectorId: 'vault-info', severity: 'info' })).actions).toEqual([]);
     expect(planActions(config, makeAnomaly({ detectorId: 'vault-drain', mode: 'observe' })).actions).toEqual([
-      { kind: 'record' }, { kind: 'notify', webhookId: 'ops' },
+      { kind: 'record' }, { kind: 'notify', notifyId: 'ops' },
     ]);
   });
 

@@ -208,7 +208,7 @@ export function createPlanRunner(params: CreatePlanRunnerParameters): PlanRunner
       return { status, outcomes: errors.length > 0 && failures.length === 0 ? undefined : outcomes, error };
     });
 
-    const notifyIds = actions.flatMap((action) => (action.kind === 'notify' ? [action.webhookId] : []));
+    const notifyIds = actions.flatMap((action) => (action.kind === 'notify' ? [action.notifyId] : []));
     const notified = (async () => {
       if (notifyIds.length === 0) return;
       let timer: Parameters<typeof clearTimeout>[0];
