@@ -85,6 +85,13 @@ function rowsFor(key: string, schema: JsonSchema, required: boolean, deep: boole
   }
   const items = itemsOf(schema);
   if (items?.type === 'object' && items.properties) rows.push(...rowsOfObject(`${key}[]`, items));
+  // A list of mappings told apart by `kind` below the top level (notification channels): each kind's keys.
+  for (const variant of kindVariants(items) ?? []) {
+    const { kind, ...rest } = variant.properties as Record<string, JsonSchema>;
+    const name = JSON.stringify(kind!.const);
+    rows.push({ ...row(`${key}[].kind`, kind!, true), key: `\`${key}[].kind: ${name}\``, type: 'kind' });
+    rows.push(...rowsOfObject(`${key}[] (kind ${name})`, { ...variant, properties: rest }));
+  }
   return rows;
 }
 
