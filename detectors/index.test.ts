@@ -46,6 +46,14 @@ describe('createDetectors', () => {
     ]);
   });
 
+  it('carries a detector\'s observe mode (default act)', () => {
+    const detectors = build([{ ...good[0], mode: 'observe' }, good[1]]);
+    expect(detectors.map((d) => [d.id, d.mode ?? 'act'])).toEqual([
+      ['big-withdraw', 'observe'],
+      ['drain', 'act'],
+    ]);
+  });
+
   it.each([
     [
       'unknown contract',

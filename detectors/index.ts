@@ -53,7 +53,7 @@ export function createDetectors(params: CreateDetectorsParameters): Detector[] {
     const local: ConfigIssue[] = [];
     try {
       const detector = buildDetector(entry, params, local);
-      if (detector) detectors.push(detector);
+      if (detector) detectors.push(entry.mode === 'observe' ? { ...detector, mode: 'observe' } : detector);
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       local.push(...error.issues);

@@ -106,6 +106,8 @@ export interface Detector {
   /** Reads needed at this block; return [] for none. Called once per block before the multicall. */
   reads?(block: BlockHeader): StateRead[];
   onBlock(ctx: BlockContext, state: DetectorState): Promise<Finding[]> | Finding[];
+  /** `observe`: its anomalies are recorded and notified, but never paused for (the config's `mode`). Default act. */
+  mode?: 'act' | 'observe';
   /** Called when blocks this detector saw were reorged out, so it can forget state derived from them. */
   onReorg?(droppedHashes: Hex[], state: DetectorState): Promise<void> | void;
 }
@@ -125,7 +127,7 @@ export interface Anomaly {
   evidence: Record<string, unknown>;
   addresses: Address[];
   observedAt: ObservedAt;
-  /** 'observe' anomalies are recorded but take no containment step (reserved for later issues). */
+  /** 'observe' anomalies (from a detector in observe mode, or warden's readiness checks) are recorded but take no containment step. */
   mode?: 'act' | 'observe';
 }
 

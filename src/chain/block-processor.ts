@@ -141,6 +141,7 @@ export function createBlockProcessor(params: BlockProcessorParams): BlockProcess
         evidence: jsonSafe(finding.evidence ?? {}) as Record<string, unknown>,
         addresses: finding.addresses ?? [],
         observedAt: ctx.observedAt,
+        ...(detector.mode === 'observe' ? { mode: 'observe' as const } : {}),
       }));
     } catch (error) {
       const stateFailure = tracked.failure();

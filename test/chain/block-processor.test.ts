@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { parseAbi, type Address, type Hex } from 'viem';
 import { startAnvil, startRedisServer, type Anvil, type ManagedProcess } from '../../src/drill/processes.js';
 import { createBlockProcessor } from '../../src/chain/block-processor.js';
+import { planActions } from '../../src/plan/match.js';
 import { toHeader } from '../../src/chain/heads.js';
 import type { FollowedBlock } from '../../src/chain/follower.js';
 import { anomalyId, type BlockContext, type Detector } from '../../detectors/types.js';
@@ -128,6 +129,18 @@ describe('block processor', () => {
         observedAt: block.observedAt,
       },
     ]);
+  });
+
+  it('marks the anomalies of a detector in observe mode, so the plan never pauses for them', async () => {
+    const seen: BlockContext[] = [];
+    const bp = processor([{ ...pingDetector(seen, false), mode: 'observe' }]);
+    const tx = await sendTx(rpc(anvil.url), { to: emitter, data: pingTopic });
+    const receipt = await rpc(anvil.url).getTransactionReceipt({ hash: tx });
+    const [anomaly] = await bp.process(await followed(receipt.blockHash));
+    expect(anomaly).toMatchObject({ detectorId: 'pings', mode: 'observe' });
+    const plan = { plan: { incidentWindow: 600, rules: [{ match: { minSeverity: 'high' as const }, steps: [{ pause: 'vault-pause' }, 'record' as const] }] } };
+    expect(planActions(plan, anomaly!).actions).toEqual([{ kind: 'record' }]);
+    expect(planActions(plan, { ...anomaly!, mode: undefined }).actions).toEqual([{ kind: 'pause', targetId: 'vault-pause' }, { kind: 'record' }]);
   });
 
   it('keeps undecodable logs raw (eventName undefined)', async () => {
