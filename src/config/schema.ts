@@ -228,6 +228,13 @@ export const configSchema = z
         incidentWindow: duration
           .default(600)
           .meta({ description: 'Anomalies on the same protocol within this window join the open incident.', examples: ['10m'] }),
+        cooldown: duration
+          .default(300)
+          .meta({
+            description:
+              'Within one incident, a channel or webhook hears the same event (e.g. incident.updated) at most once per cooldown: a storm of anomalies pages once. A new status (contained, failed) or a higher severity is always sent. 0 turns it off.',
+            examples: ['5m'],
+          }),
         rules: z
           .array(planRule)
           .min(1, 'expected at least one rule')

@@ -43,6 +43,8 @@ export const timelineEntryTypes = [
   'acknowledged',
   /** A person's note (`warden incidents note`); data.by, data.text. */
   'note',
+  /** A notification not sent because the same event reached that channel within `plan.cooldown`. */
+  'notification-suppressed',
   /** `warden recover` prepared an unpause for people to send (a Safe proposal or calldata); warden never sends it. */
   'recovery-prepared',
 ] as const;

@@ -82,6 +82,20 @@ export function createPlanNotifier(params: CreatePlanNotifierParameters): PlanNo
       const onceKey = `notification:${p.targetId}:${p.anomaly.id}:${payload.incident.status}`;
       if (await incidents.hasOnce({ incidentId: incident.id, onceKey })) return;
       if (!(await incidents.claimOnce({ incidentId: incident.id, onceKey }))) return;
+      // Cooldown: the first of an event per target opens a window (a lease that is never released on
+      // success); later anomalies with the same event inside it are recorded as suppressed, not sent.
+      const cooldownMs = Math.round(config.plan.cooldown * 1000);
+      // Keyed by severity too: an incident that turns critical is news even inside the window.
+      const cooldownKey = `cooldown:${p.targetId}:${payload.event}:${payload.incident.severity}`;
+      if (cooldownMs > 0 && !(await incidents.claimOnce({ incidentId: incident.id, onceKey: cooldownKey, leaseMs: cooldownMs }))) {
+        await incidents.append({
+          incidentId: incident.id,
+          entry: timelineEntry('notification-suppressed', { target: p.targetId, event: payload.event, anomalyId: p.anomaly.id, cooldownSeconds: config.plan.cooldown }),
+          onceKey,
+        });
+        log.debug({ target: p.targetId, event: payload.event }, 'notification suppressed by the cooldown');
+        return;
+      }
       const { result, who } = await send(p);
       if (result.ok) {
         await incidents.append({
@@ -92,6 +106,8 @@ export function createPlanNotifier(params: CreatePlanNotifierParameters): PlanNo
         log.info({ ...who, event: payload.event }, 'notification sent');
       } else {
         await incidents.releaseOnce({ incidentId: incident.id, onceKey });
+        // A failed send opens no window: the retry (or the next anomaly) may send.
+        if (cooldownMs > 0) await incidents.releaseOnce({ incidentId: incident.id, onceKey: cooldownKey });
         await incidents.append({ incidentId: incident.id, entry: timelineEntry('notification-failed', { ...who, event: payload.event, error: result.error, attempts: result.attempts }) });
         log.warn({ ...who, err: result.error }, 'notification failed');
       }

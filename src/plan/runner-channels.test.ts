@@ -39,13 +39,13 @@ beforeEach(() => {
 });
 
 /** Pause, then page PagerDuty and tell Slack; `pagerOptions` tunes the PagerDuty channel (timeouts). */
-async function setup(pagerOptions: Record<string, unknown> = {}) {
+async function setup(pagerOptions: Record<string, unknown> = {}, cooldown: number | string = '5m') {
   const vault: Address = await h.deployPausable(guardian.address);
   const config = configSchema.parse({
     chains: [{ id: 31337, name: 'anvil', rpc: { http: [h.anvil.url] }, explorerUrl: explorer }],
     contracts: [{ name: 'vault', chain: 31337, address: vault, protocol: 'demo', abi: ['function pause()', 'function paused() view returns (bool)', 'event Paused(address account)'] }],
     detectors: [{ id: 'vault-drain', kind: 'event', severity: 'high', params: { contracts: ['vault'], event: 'Paused' } }],
-    plan: { rules: [{ match: { detectors: ['vault-drain'] }, steps: [{ pause: 'pause-vault' }, 'record', { notify: 'oncall-pager' }, { notify: 'war-room' }] }] },
+    plan: { cooldown, rules: [{ match: { detectors: ['vault-drain'] }, steps: [{ pause: 'pause-vault' }, 'record', { notify: 'oncall-pager' }, { notify: 'war-room' }] }] },
     responders: {
       guardian: { privateKeyEnv: 'WARDEN_GUARDIAN_KEY' },
       pauses: [{ id: 'pause-vault', contract: 'vault', function: 'function pause()', check: { function: 'function paused() view returns (bool)', expect: true } }],
@@ -69,6 +69,25 @@ async function setup(pagerOptions: Record<string, unknown> = {}) {
 }
 
 describe('plan runner with notification channels', () => {
+  it('pages once for a storm of anomalies within the cooldown, and records the rest as suppressed', async () => {
+    const s = await setup();
+    for (let i = 0; i < 4; i++) await s.runner.handle(makeAnomaly({ detectorId: 'vault-drain', addresses: [s.vault] }));
+    const [summary] = await s.incidents.list({ limit: 1 });
+    const incident = (await s.incidents.get(summary!.id))!;
+    expect(incident.anomalyIds).toHaveLength(4);
+    expect(pager.requests).toHaveLength(1);
+    expect(slack.requests).toHaveLength(1);
+    const suppressed = incident.timeline.filter((entry) => entry.type === 'notification-suppressed').map((entry) => entry.data.target);
+    expect(suppressed.sort()).toEqual(['oncall-pager', 'oncall-pager', 'oncall-pager', 'war-room', 'war-room', 'war-room']);
+  });
+
+  it('sends every anomaly with the cooldown off (0)', async () => {
+    const s = await setup({}, 0);
+    for (let i = 0; i < 3; i++) await s.runner.handle(makeAnomaly({ detectorId: 'vault-drain', addresses: [s.vault] }));
+    expect(pager.requests).toHaveLength(3);
+    expect(slack.requests).toHaveLength(3);
+  });
+
   it('pages PagerDuty (trigger, dedup_key = incident id) and tells Slack in Block Kit, once per state', async () => {
     const s = await setup();
     const anomaly = makeAnomaly({ detectorId: 'vault-drain', addresses: [s.vault] });

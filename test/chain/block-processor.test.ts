@@ -138,7 +138,7 @@ describe('block processor', () => {
     const receipt = await rpc(anvil.url).getTransactionReceipt({ hash: tx });
     const [anomaly] = await bp.process(await followed(receipt.blockHash));
     expect(anomaly).toMatchObject({ detectorId: 'pings', mode: 'observe' });
-    const plan = { plan: { incidentWindow: 600, rules: [{ match: { minSeverity: 'high' as const }, steps: [{ pause: 'vault-pause' }, 'record' as const] }] } };
+    const plan = { plan: { incidentWindow: 600, cooldown: 300, rules: [{ match: { minSeverity: 'high' as const }, steps: [{ pause: 'vault-pause' }, 'record' as const] }] } };
     expect(planActions(plan, anomaly!).actions).toEqual([{ kind: 'record' }]);
     expect(planActions(plan, { ...anomaly!, mode: undefined }).actions).toEqual([{ kind: 'pause', targetId: 'vault-pause' }, { kind: 'record' }]);
   });

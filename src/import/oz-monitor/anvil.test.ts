@@ -103,7 +103,8 @@ describe('imported detectors on the demo protocol', () => {
       keyPrefix: 'oz-import-test',
       log: pino({ level: 'silent' }),
     });
-    const latest = Number(await client.getBlockNumber());
+    // cacheTime 0: viem caches the block number for a polling interval, which would cut off the last blocks.
+    const latest = Number(await client.getBlockNumber({ cacheTime: 0 }));
     const anomalies: Anomaly[] = [];
     for (let number = 1; number <= latest; number += 1) {
       const block = await client.getBlock({ blockNumber: BigInt(number) });
