@@ -29,6 +29,7 @@ import { startAnvil, startRedisServer, type Anvil, type ManagedProcess } from '.
 import { buildDrillReport, waitForContainment, type DrillReport } from './report.js';
 import { startSafeTxServiceStandIn, type SafeTxServiceStandIn } from './safe-tx-service.js';
 import { anvilRpc } from './scenario-chain.js';
+import { waitForFollowedBlocks } from './run.js';
 import { runScenario, type RunScenarioReturnType } from './scenario-run.js';
 import { loadScenario } from './scenario.js';
 import { createDrillClient } from './tx.js';
@@ -170,16 +171,6 @@ async function startThrowawayRedis(): Promise<ManagedProcess> {
       `a fork drill keeps warden's state in a throwaway redis-server (never your configured Redis), and ${missing ? 'redis-server is not installed (not on PATH)' : `it could not be started (${(error as Error).message.split('\n')[0]})`}. ` +
         'Install redis-server (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis).',
     );
-  }
-}
-
-/** Waits until the follower has processed `count` more blocks (or a few block times pass): like a daemon running for a while. */
-async function waitForFollowedBlocks(warden: Warden, count: number, blockTime: number): Promise<void> {
-  const start = warden.chains().map((chain) => chain.tip?.number ?? -1);
-  const deadline = Date.now() + (count + 3) * blockTime * 1000;
-  while (Date.now() < deadline) {
-    if (warden.chains().every((chain, index) => (chain.tip?.number ?? -1) >= start[index]! + count)) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 

@@ -47,8 +47,8 @@ export interface RunDrillResult {
   kept?: { rpcUrl: string; redisUrl: string };
 }
 
-/** Waits until every chain's follower has processed `count` more blocks (or a few block times pass). */
-async function waitForFollowedBlocks(warden: Warden, count: number, blockTime: number): Promise<void> {
+/** Waits until every chain's follower has processed `count` more blocks (or a few block times pass): like a daemon running for a while. */
+export async function waitForFollowedBlocks(warden: Warden, count: number, blockTime: number): Promise<void> {
   const start = warden.chains().map((chain) => chain.tip?.number ?? -1);
   const deadline = Date.now() + (count + 3) * blockTime * 1000;
   while (Date.now() < deadline) {
