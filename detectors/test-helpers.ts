@@ -16,6 +16,18 @@ import {
 import type { ResolvedContract } from '../src/config/contracts.js';
 import type { BlockContext, BlockHeader, DecodedLog, ReadResult } from './types.js';
 
+/** mulberry32: a tiny seedable generator for fuzz tests, so a failure reproduces from its seed. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 /** A deterministic block hash per (branch, number): branch "b" is a reorg of branch "a". */
 export function blockHash(number: number, branch = 'a'): Hex {
   return keccak256(toHex(`block-${branch}-${number}`));

@@ -40,6 +40,21 @@ export interface PauseReader {
   observeHead(head: { number: number; baseFeePerGas?: bigint }): void;
 }
 
+/**
+ * Reads the target's configured check (at `blockNumber`, default latest) and compares it with `expect`:
+ * the one place the pauser, the readiness checks and `warden recover` learn whether a target is contained.
+ * @throws PauseTransientError when the check returns nothing (no code at the address, or a wrong signature).
+ */
+export async function readTargetContained(params: { client: PublicClient; target: ResolvedPauseTarget; blockNumber?: bigint }): Promise<boolean> {
+  const { client, target } = params;
+  const { data } = await client.call({ to: target.address, data: target.check.calldata, blockNumber: params.blockNumber });
+  if (!data || data === '0x') {
+    throw new PauseTransientError(`${target.check.function.name}() on ${target.contract} returned nothing (no code at ${target.address}, or a wrong check signature?)`);
+  }
+  const value = decodeFunctionResult({ abi: [target.check.function], functionName: target.check.function.name, data });
+  return checkMatches(value, target.check.expect);
+}
+
 export interface CreatePauseReaderParameters {
   chain: ChainConfig;
   client: PublicClient;
@@ -57,14 +72,7 @@ export function createPauseReader(params: CreatePauseReaderParameters): PauseRea
   /** Prefetched reads younger than a quarter block are as good as fresh ones; older ones are dropped. */
   const prefetchFreshMs = Math.max(250, chain.blockTime * 250);
 
-  async function readContained(target: ResolvedPauseTarget, blockNumber?: bigint): Promise<boolean> {
-    const { data } = await client.call({ to: target.address, data: target.check.calldata, blockNumber });
-    if (!data || data === '0x') {
-      throw new PauseTransientError(`${target.check.function.name}() on ${target.contract} returned nothing (no code at ${target.address}?)`);
-    }
-    const value = decodeFunctionResult({ abi: [target.check.function], functionName: target.check.function.name, data });
-    return checkMatches(value, target.check.expect);
-  }
+  const readContained = (target: ResolvedPauseTarget, blockNumber?: bigint) => readTargetContained({ client, target, blockNumber });
 
   const pendingNonce = () => client.getTransactionCount({ address: guardianAddress, blockTag: 'pending' });
 

@@ -14,12 +14,13 @@
  *
  * Guarantee: never throws for a failed check; a transport failure is a failed check with its reason.
  */
-import { decodeFunctionResult, formatEther, getAddress, type Address, type LocalAccount, type PublicClient } from 'viem';
+import { formatEther, getAddress, type Address, type LocalAccount, type PublicClient } from 'viem';
 import type { GuardianConfig, SafeConfig } from '../src/config/schema.js';
 import { describeError } from '../src/errors.js';
 import { pauseFees } from './pause-fees.js';
 import { directCall, type PauseCallBuilder } from './pause-route.js';
-import { checkMatches, type ResolvedPauseTarget } from './pause-targets.js';
+import { readTargetContained } from './pause-reads.js';
+import type { ResolvedPauseTarget } from './pause-targets.js';
 import { explainRevert } from './revert-reason.js';
 import { readSafeState, type SafeState } from './safe/safe-tx.js';
 
@@ -101,10 +102,7 @@ async function canPause(params: RunReadinessChecksParameters, target: ResolvedPa
   const code = await client.getCode({ address: target.address, blockNumber });
   if (!code || code === '0x') return { ok: false, detail: `no code at ${target.address}: ${name} would do nothing` };
   const checkName = `${target.check.function.name}()`;
-  const { data } = await client.call({ to: target.address, data: target.check.calldata, blockNumber });
-  if (!data || data === '0x') return { ok: false, detail: `${checkName} on ${target.contract} returns nothing: fix the check's signature` };
-  const value = decodeFunctionResult({ abi: [target.check.function], functionName: target.check.function.name, data });
-  if (checkMatches(value, target.check.expect)) {
+  if (await readTargetContained({ client, target, blockNumber })) {
     return { ok: true, detail: `already contained: ${checkName} returns ${String(target.check.expect)}; warden would send nothing` };
   }
   const propose = target.route.mode === 'safe-propose';

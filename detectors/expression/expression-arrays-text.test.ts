@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseAbiItem, type AbiEvent } from 'viem';
 import { ExpressionError, compileCondition, scopeFromAbiInputs } from './index.js';
+import { seededRandom } from '../test-helpers.js';
 
 const event = parseAbiItem(
   'event Batch(address indexed sender, uint256[] ids, address[] holders, string[] tags, bool[] flags, (uint128 amount, address to)[] orders, uint8[3] fixedIds, uint256[][] grid, (uint256 id, string name) meta, string memo, bytes data, int256 delta, address indexed tagged, uint256[] indexed hashedIds)',
@@ -142,17 +143,6 @@ describe('scopes from ABI inputs', () => {
 });
 
 describe('fuzz with the new tokens', () => {
-  /** mulberry32, as in expression.fuzz.test.ts: seeded so a failure reproduces. */
-  function random(seed: number): () => number {
-    let state = seed >>> 0;
-    return () => {
-      state = (state + 0x6d2b79f5) >>> 0;
-      let t = state;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
   const alphabet = [
     'ids', 'holders', 'tags', 'orders', 'grid', 'memo', 'delta', 'meta', '.name', '.amount', '.to', '[', ']', '[0]', '[1]', '[7]',
     'contains', 'STARTS_WITH', 'ends_with', 'lower(', 'lower', '(', ')', 'AND', 'Or', 'and', 'not', '==', '!=', '>', '-', '"x"', "'Y'",
@@ -188,7 +178,7 @@ describe('fuzz with the new tokens', () => {
   }
 
   it('compile throws only ExpressionError; evaluation never throws', () => {
-    const next = random(5_150_2026);
+    const next = seededRandom(5_150_2026);
     let compiled = 0;
     for (let i = 0; i < 4000; i += 1) {
       const text = source(next, i);

@@ -5,18 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ExpressionError, compileCondition, type ValueType } from './index.js';
+import { seededRandom } from '../test-helpers.js';
 
-/** mulberry32: tiny, seedable, good enough to pick tokens. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const variables: Record<string, ValueType> = { amount: 'bigint', fee: 'bigint', user: 'address', flag: 'bool', memo: 'string' };
 const alphabet = [
@@ -82,7 +72,7 @@ function randomTyped(next: () => number, type: ValueType, depth: number): string
 
 describe('fuzz', () => {
   it('random token strings: compile throws only ExpressionError; evaluation never throws', () => {
-    const next = random(20_240_601);
+    const next = seededRandom(20_240_601);
     let compiled = 0;
     for (let i = 0; i < 4000; i += 1) {
       // Half pure token soup, half a valid condition with a few tokens mutated (nearly-valid input finds more bugs).
@@ -108,7 +98,7 @@ describe('fuzz', () => {
   });
 
   it('random well-typed expressions compile and evaluate without throwing', () => {
-    const next = random(7);
+    const next = seededRandom(7);
     for (let i = 0; i < 1500; i += 1) {
       const source = randomTyped(next, 'bool', 5);
       const condition = compileCondition({ source, variables });

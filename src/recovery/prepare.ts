@@ -8,14 +8,14 @@
  * pause step on the incident's contracts. A target that no longer reads as paused is skipped.
  */
 import type { Address, Hex, LocalAccount, PublicClient } from 'viem';
-import { checkMatches, type ResolvedPauseTarget } from '../../responders/pause-targets.js';
+import { readTargetContained } from '../../responders/pause-reads.js';
+import type { ResolvedPauseTarget } from '../../responders/pause-targets.js';
 import { buildSafeTx, safeAbi, signSafeTx } from '../../responders/safe/safe-tx.js';
 import { signingLink } from '../../responders/safe/signing-link.js';
 import type { TransactionServiceClient } from '../../responders/safe/transaction-service.js';
 import type { SafeConfig } from '../config/schema.js';
 import { describeError } from '../errors.js';
 import type { Incident } from '../incidents/types.js';
-import { decodeFunctionResult } from 'viem';
 
 export interface RecoveryStep {
   targetId: string;
@@ -69,9 +69,7 @@ export async function prepareRecovery(params: PrepareRecoveryParameters): Promis
 async function prepareOne(params: PrepareRecoveryParameters, target: ResolvedPauseTarget): Promise<RecoveryStep> {
   const { client } = params;
   const base = { targetId: target.id, contract: target.contract, address: target.address };
-  const { data: checkData } = await client.call({ to: target.address, data: target.check.calldata });
-  const value = checkData && checkData !== '0x' ? decodeFunctionResult({ abi: [target.check.function], functionName: target.check.function.name, data: checkData }) : undefined;
-  if (!checkMatches(value, target.check.expect)) return { ...base, state: 'not-paused' };
+  if (!(await readTargetContained({ client, target }))) return { ...base, state: 'not-paused' };
   if (!target.unpause) return { ...base, state: 'no-unpause' };
   const fnName = `${target.unpause.function.name}()`;
   const route = target.route;
