@@ -7,5 +7,5 @@ export class CliError extends Error {
 }
 
 /** Errors whose message is written for people (path-qualified, naming the fix): shown without a stack. */
-export const userFacingErrors = new Set(['CliError', 'ConfigError', 'RedisUnavailableError', 'GuardianKeyError', 'DemoDeployError', 'ScenarioError', 'ForkDrillError']);
+export const userFacingErrors = new Set(['CliError', 'ConfigError', 'RedisUnavailableError', 'GuardianKeyError', 'DemoDeployError', 'ScenarioError', 'ForkDrillError', 'RecoveryError']);
 

@@ -9,12 +9,16 @@ import { resolvePauseTargets } from '../../responders/pause-targets.js';
 import { createSafeServices } from '../../responders/safe/services.js';
 import { loadSafeSigners } from '../../responders/safe/signers.js';
 import type { TransactionServiceClient } from '../../responders/safe/transaction-service.js';
-import { CliError } from '../cli/errors.js';
 import { loadConfig } from '../config/load.js';
 import { createIncidentStore } from '../incidents/store.js';
 import { timelineEntry } from '../incidents/types.js';
 import { connectRedis } from '../redis.js';
 import { prepareRecovery, recoveryTargets, type RecoveryStep } from './prepare.js';
+
+/** The incident or its chain cannot be found with this config: a user error, shown as one line. */
+export class RecoveryError extends Error {
+  override name = 'RecoveryError';
+}
 
 export interface RecoverySession {
   prepare(options: { propose: boolean }): Promise<RecoveryStep[]>;
@@ -30,9 +34,9 @@ export async function openRecovery(params: { configPath: string; incidentId: str
   try {
     const store = createIncidentStore({ redis, keyPrefix: config.redis.keyPrefix });
     const incident = await store.get(params.incidentId);
-    if (!incident) throw new CliError(`no incident ${params.incidentId} under key prefix "${config.redis.keyPrefix}": list them with \`warden incidents list --config ${params.configPath}\``);
+    if (!incident) throw new RecoveryError(`no incident ${params.incidentId} under key prefix "${config.redis.keyPrefix}": list them with \`warden incidents list --config ${params.configPath}\``);
     const chain = config.chains.find((candidate) => candidate.id === incident.chainId);
-    if (!chain) throw new CliError(`incident ${incident.id} is on chain ${incident.chainId}, which ${params.configPath} does not configure`);
+    if (!chain) throw new RecoveryError(`incident ${incident.id} is on chain ${incident.chainId}, which ${params.configPath} does not configure`);
     const client = createPublicClient({ transport: http(chain.rpc.http[0], { timeout: chain.rpcTimeout * 1000 }) });
     const targets = recoveryTargets(incident, resolvePauseTargets(config, contracts));
     const signers = optional(() => {

@@ -108,6 +108,12 @@ describe('warden recover', () => {
     expect(await client.getTransactionCount({ address: guardian.address })).toBe(nonceBefore);
   });
 
+  it('names an unknown incident in one line', async () => {
+    const result = await runCli(['recover', 'inc_nope', '--config', configPath], env());
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^warden: no incident inc_nope under key prefix "recover": list them with `warden incidents list --config .*`\n$/);
+  });
+
   it('says there is nothing to do once people unpaused', async () => {
     await setPaused(false);
     const result = await runCli(['recover', incidentId, '--config', configPath, '--yes'], env());
