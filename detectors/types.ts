@@ -61,6 +61,24 @@ export interface BlockContext {
   reads: Map<string, ReadResult>;
   /** When the follower received this block's head: wall ms and monotonic ns (process-local). */
   observedAt: ObservedAt;
+  /**
+   * The block's top-level transactions, in block order — only for a detector with `needsTransactions`
+   * (fetching them costs one more call per block). `status` is set only when it asked for receipts.
+   */
+  transactions?: BlockTransaction[];
+}
+
+/** A top-level transaction of the block, as a `call`-style detector sees it. */
+export interface BlockTransaction {
+  hash: Hex;
+  from: Address;
+  /** undefined for a contract creation. */
+  to?: Address;
+  input: Hex;
+  value: bigint;
+  transactionIndex: number;
+  /** From the receipt; only when a detector set `needsTransactions: 'receipts'`. */
+  status?: 'success' | 'reverted';
 }
 
 export interface ObservedAt {
@@ -106,6 +124,11 @@ export interface Detector {
   /** Reads needed at this block; return [] for none. Called once per block before the multicall. */
   reads?(block: BlockHeader): StateRead[];
   onBlock(ctx: BlockContext, state: DetectorState): Promise<Finding[]> | Finding[];
+  /**
+   * The block's transactions are put in `ctx.transactions` (one more call per block, made only when some
+   * detector of the chain sets this); `'receipts'` also fetches the block's receipts for `status` (one more).
+   */
+  needsTransactions?: boolean | 'receipts';
   /** `observe`: its anomalies are recorded and notified, but never paused for (the config's `mode`). Default act. */
   mode?: 'act' | 'observe';
   /** Called when blocks this detector saw were reorged out, so it can forget state derived from them. */
