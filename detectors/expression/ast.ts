@@ -3,6 +3,8 @@
  * every compile step throws. Columns are 1-based positions in the source string.
  */
 
+import type { AbiFunction } from 'viem';
+
 /** The four kinds of values a condition works with (see `abiValueType` for the ABI mapping). */
 export type ValueType = 'bigint' | 'address' | 'bool' | 'string';
 
@@ -42,6 +44,11 @@ export type Node =
   /** An event argument; `path` has more than one part for struct fields (`order.amount`) and array elements (`ids[0]`). */
   | { type: 'name'; path: PathPart[]; column: number }
   | { type: 'call'; name: FunctionName; argument: Node; column: number }
+  /**
+   * A view call on a named contract, `vault.totalAssets()` or `token.balanceOf(pool)`, optionally
+   * picking one output: `feed.latestRoundData().answer`, `pool.getReserves()[1]`.
+   */
+  | { type: 'read'; contract: string; functionName: string; args: Node[]; select: PathPart[]; column: number }
   | { type: 'unary'; operator: UnaryOperator; operand: Node; column: number }
   /** `column` is the operator's column, so errors point at the operator. */
   | { type: 'binary'; operator: BinaryOperator; left: Node; right: Node; column: number };
@@ -55,6 +62,8 @@ export type TypedNode =
    */
   | { type: 'name'; valueType: ValueType; path: PathPart[]; column: number; list?: true }
   | { type: 'call'; valueType: ValueType; name: FunctionName; argument: TypedNode; column: number }
+  /** A checked contract read: its value is `values[read.key]`, then `select` (output index / struct fields). */
+  | { type: 'read'; valueType: ValueType; read: ReadCall; select: PathPart[]; column: number }
   | { type: 'unary'; valueType: ValueType; operator: UnaryOperator; operand: TypedNode; column: number }
   | {
       type: 'binary';
@@ -66,6 +75,21 @@ export type TypedNode =
       right: TypedNode;
       column: number;
     };
+
+/**
+ * One view call an expression needs, resolved against the contract's ABI when the config loads.
+ * `key` names the call and its arguments (`token.balanceOf(0x…)`): the same call written twice in
+ * one expression is read once.
+ */
+export interface ReadCall {
+  key: string;
+  contract: string;
+  address: `0x${string}`;
+  /** The one ABI function item called (overloads resolved by argument count and types). */
+  abi: readonly [AbiFunction];
+  functionName: string;
+  args: (bigint | string | boolean)[];
+}
 
 /**
  * A compile-time error in a condition. `message` starts with `column N: ` so it can be shown as is

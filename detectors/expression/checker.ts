@@ -6,6 +6,7 @@
  */
 import { ExpressionError, describeType, type Node, type TypedNode, type ValueType } from './ast.js';
 import { resolveName, resolveList, type Scope } from './names.js';
+import { checkRead } from './read-calls.js';
 
 export type { Scope } from './names.js';
 
@@ -21,6 +22,15 @@ export function checkCondition(node: Node, scope: Scope): TypedNode {
   return typed;
 }
 
+/** Checks a value expression (e.g. a price: `pool.reserve1() * 1e18 / pool.reserve0()`) that must be a number. */
+export function checkNumber(node: Node, scope: Scope): TypedNode {
+  const typed = checkNode(node, scope);
+  if (typed.valueType !== 'bigint') {
+    throw new ExpressionError(startColumn(node), `the expression must be a number, but this is ${describeType(typed.valueType)}`);
+  }
+  return typed;
+}
+
 /** Where an expression starts (a binary node's own column is its operator's). */
 function startColumn(node: Node): number {
   return node.type === 'binary' ? startColumn(node.left) : node.column;
@@ -30,8 +40,14 @@ function checkNode(node: Node, scope: Scope): TypedNode {
   switch (node.type) {
     case 'literal':
       return { type: 'literal', valueType: node.valueType, value: node.value, column: node.column };
-    case 'name':
+    case 'name': {
+      // A contract name alone stands for its address (`pool.owner() == admin`), unless an argument has that name.
+      const contract = node.path.length === 1 && !(String(node.path[0]) in scope.variables) ? scope.contracts?.[String(node.path[0])] : undefined;
+      if (contract) return { type: 'literal', valueType: 'address', value: contract.address.toLowerCase(), column: node.column };
       return { type: 'name', valueType: resolveName(node.path, node.column, scope), path: node.path, column: node.column };
+    }
+    case 'read':
+      return checkRead(node, scope.contracts);
     case 'call': {
       const argument = checkNode(node.argument, scope);
       if (argument.valueType !== 'string') {

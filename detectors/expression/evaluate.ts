@@ -9,6 +9,7 @@
 import { formatPath, maxUint256, minInt256, type PathPart, type TypedNode, type ValueType } from './ast.js';
 
 export type EvaluationResult = { ok: true; value: boolean } | { ok: false; error: string };
+export type NumberResult = { ok: true; value: bigint } | { ok: false; error: string };
 
 class EvaluationError extends Error {
   constructor(column: number, reason: string) {
@@ -18,8 +19,17 @@ class EvaluationError extends Error {
 
 /** Evaluates a checked boolean condition. `values` are keyed by top-level argument name. */
 export function evaluateCondition(node: TypedNode, values: Record<string, unknown>): EvaluationResult {
+  return evaluateSafely(node, values) as EvaluationResult;
+}
+
+/** Evaluates a checked number expression (reads' decoded results are in `values`, by read key). */
+export function evaluateNumber(node: TypedNode, values: Record<string, unknown>): NumberResult {
+  return evaluateSafely(node, values) as NumberResult;
+}
+
+function evaluateSafely(node: TypedNode, values: Record<string, unknown>): { ok: true; value: Value } | { ok: false; error: string } {
   try {
-    return { ok: true, value: evaluate(node, values) as boolean };
+    return { ok: true, value: evaluate(node, values) };
   } catch (error) {
     if (error instanceof EvaluationError) return { ok: false, error: error.message };
     // Defensive: nothing above should throw anything else, but a detector must never crash on data.
@@ -39,6 +49,8 @@ function evaluate(node: TypedNode, values: Record<string, unknown>): Value {
       return readVariable(node.path, node.valueType, node.column, values);
     case 'call':
       return (evaluate(node.argument, values) as string).toLowerCase();
+    case 'read':
+      return readResult(node, values);
     case 'unary': {
       const operand = evaluate(node.operand, values);
       return node.operator === 'not' ? !(operand as boolean) : inRange(-(operand as bigint), node.column);
@@ -132,6 +144,25 @@ function readList(node: Extract<TypedNode, { type: 'name' }>, values: Record<str
     if (value === undefined) throw notOfType([...node.path, index], node.valueType, node.column, element);
     return value;
   });
+}
+
+/** A read's decoded result (viem: one output as is, several as an array, structs as objects), then the picked output. */
+function readResult(node: Extract<TypedNode, { type: 'read' }>, values: Record<string, unknown>): Value {
+  if (!Object.hasOwn(values, node.read.key)) throw new EvaluationError(node.column, `no result for ${node.read.key}`);
+  let current: unknown = values[node.read.key];
+  for (const part of node.select) {
+    if (current === null || typeof current !== 'object' || !Object.hasOwn(current, part)) {
+      throw new EvaluationError(node.column, `${node.read.key} returned no output ${String(part)}`);
+    }
+    current = (current as Record<string | number, unknown>)[part];
+  }
+  const value = coerce(current, node.valueType);
+  if (value === undefined) throw new EvaluationError(node.column, `${node.read.key} did not return ${describeValueType(node.valueType)} (got ${typeof current})`);
+  return value;
+}
+
+function describeValueType(type: ValueType): string {
+  return type === 'bigint' ? 'an integer' : `a ${type}`;
 }
 
 function readPath(path: PathPart[], column: number, values: Record<string, unknown>): unknown {

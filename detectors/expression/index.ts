@@ -8,6 +8,10 @@
  * `contains` / `starts_with` / `ends_with` on text (ignoring case), `contains` on arrays (membership),
  * `.field` and `[i]` access. `==` on text stays exact; `lower(text) == "abc"` compares ignoring case.
  *
+ * Invariant and oracle expressions also read contracts: `vault.totalAssets() >= vault.totalSupply() * 99 / 100`,
+ * `token.balanceOf(pool) >= pool.reserve0()`, `feed.latestRoundData().answer` (see read-calls.ts); the
+ * compiled expression lists its `reads`, and `evaluate` takes their decoded results by read key.
+ *
  * Compiled once when the config loads (lexer → parser → type checker); evaluated per log with exact
  * bigint arithmetic. No `eval`, no `Function`: the AST is interpreted.
  *
@@ -15,13 +19,15 @@
  * const condition = compileCondition({ source: 'amount > units("1000", 6)', variables: { amount: 'bigint' } });
  * condition.evaluate({ amount: 2_000_000_000n }); // { ok: true, value: true }
  */
-import { ExpressionError, type TypedNode } from './ast.js';
-import { checkCondition, type Scope } from './checker.js';
-import { evaluateCondition, type EvaluationResult } from './evaluate.js';
+import { ExpressionError, type Node, type ReadCall, type TypedNode } from './ast.js';
+import { checkCondition, checkNumber, type Scope } from './checker.js';
+import { evaluateCondition, evaluateNumber, type EvaluationResult, type NumberResult } from './evaluate.js';
+import { collectReads } from './read-calls.js';
 import { parseCondition } from './parser.js';
 
-export { ExpressionError, formatPath, type PathPart, type ValueType } from './ast.js';
-export type { EvaluationResult } from './evaluate.js';
+export { ExpressionError, formatPath, type PathPart, type ReadCall, type ValueType } from './ast.js';
+export type { EvaluationResult, NumberResult } from './evaluate.js';
+export type { ReadableContract } from './read-calls.js';
 export type { Scope } from './checker.js';
 export { scopeFromAbiInputs } from './abi-scope.js';
 
@@ -33,6 +39,15 @@ export interface CompiledCondition {
   source: string;
   /** Never throws. `{ ok: false }` on a data error (division by zero, overflow, missing argument): treat as no match. */
   evaluate(values: Record<string, unknown>): EvaluationResult;
+  /** The contract reads it needs (`vault.totalAssets()`), each once; their results go into `values` by `key`. */
+  reads: ReadCall[];
+}
+
+export interface CompiledNumber {
+  source: string;
+  /** Never throws; `{ ok: false }` on a data error or a missing read result. */
+  evaluate(values: Record<string, unknown>): NumberResult;
+  reads: ReadCall[];
 }
 
 export type CompileConditionErrorType = ExpressionError;
@@ -42,13 +57,25 @@ export type CompileConditionErrorType = ExpressionError;
  * Throws ExpressionError (with a 1-based `column`), and nothing else.
  */
 export function compileCondition(params: CompileConditionParameters): CompiledCondition {
-  let checked: TypedNode;
+  const checked = compile(params, checkCondition);
+  return { source: params.source, evaluate: (values) => evaluateCondition(checked, values), reads: collectReads(checked) };
+}
+
+/**
+ * Parses and type-checks a number expression, e.g. `pool.reserve1() * 1e18 / pool.reserve0()`.
+ * Throws ExpressionError, and nothing else.
+ */
+export function compileNumber(params: CompileConditionParameters): CompiledNumber {
+  const checked = compile(params, checkNumber);
+  return { source: params.source, evaluate: (values) => evaluateNumber(checked, values), reads: collectReads(checked) };
+}
+
+function compile(params: CompileConditionParameters, check: (node: Node, scope: Scope) => TypedNode): TypedNode {
   try {
-    checked = checkCondition(parseCondition(params.source), params);
+    return check(parseCondition(params.source), params);
   } catch (error) {
     if (error instanceof ExpressionError) throw error;
     // Defensive: keep the promise that only ExpressionError escapes.
-    throw new ExpressionError(1, `cannot compile condition: ${error instanceof Error ? error.message : String(error)}`);
+    throw new ExpressionError(1, `cannot compile expression: ${error instanceof Error ? error.message : String(error)}`);
   }
-  return { source: params.source, evaluate: (values) => evaluateCondition(checked, values) };
 }

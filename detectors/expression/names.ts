@@ -3,6 +3,7 @@
  * `orders[1].to`) resolves to a value type — with messages that say what the name is and how to
  * use it when it cannot be used as written.
  */
+import type { ReadableContract } from './read-calls.js';
 import { ExpressionError, describeType, formatPath, type PathPart, type ValueType } from './ast.js';
 
 export interface Scope {
@@ -17,6 +18,8 @@ export interface Scope {
   unsupported?: Record<string, string>;
   /** What the names belong to, for messages: `unknown name "amout"; Withdraw has: user, amount`. */
   scopeName?: string;
+  /** Contracts the expression may read (`vault.totalAssets()`) and name (their address), by config name. */
+  contracts?: Record<string, ReadableContract>;
 }
 
 /** The scope key of a written path: indexes become `[]` (`orders[1].amount` → `orders[].amount`). */
@@ -42,6 +45,9 @@ export function resolveName(path: readonly PathPart[], column: number, scope: Sc
   }
   const firstIndex = path.findIndex((part) => typeof part === 'number');
   if (firstIndex > 0) notAnArray(path.slice(0, firstIndex), column, scope);
+  if (scope.contracts && Object.keys(scope.variables).length === 0) {
+    throw new ExpressionError(column, `unknown name "${shown}"; read a contract as contract.function(), e.g. ${Object.keys(scope.contracts)[0] ?? 'vault'}.totalAssets(); contracts are: ${Object.keys(scope.contracts).join(', ')}`);
+  }
   const owner = scope.scopeName ? `${scope.scopeName} has` : 'known names are';
   const names = topLevelNames(scope);
   throw new ExpressionError(column, `unknown name "${shown}"; ${names.length > 0 ? `${owner}: ${names.join(', ')}` : `${owner} no usable arguments`}`);

@@ -2,7 +2,7 @@
  * Recursive-descent parser for conditions. Precedence, loosest first:
  *
  *   or / ||   <   and / &&   <   not / !   <   == != < <= > >= contains starts_with ends_with
- *   <   + -   <   * / %   <   unary -   <   ( ), names, lower(...), units(...)
+ *   <   + -   <   * / %   <   unary -   <   ( ), names, lower(...), units(...), contract.function(...)
  *
  * Keywords (and, or, not, true, false, contains, starts_with, ends_with) are case-insensitive, so
  * OpenZeppelin Monitor's `AND` / `OR` read the same. Names take fields and indexes: `orders[0].amount`.
@@ -172,7 +172,32 @@ class Parser {
     for (let step = this.accept('.', '['); step; step = this.accept('.', '[')) {
       path.push(step.text === '.' ? this.parseField() : this.parseIndex(step));
     }
+    const open = this.peek();
+    if (open.kind === 'punct' && open.text === '(') return this.parseRead(token, path, open);
     return { type: 'name', path, column: token.column };
+  }
+
+  /** `contract.function(arg, ...)`, then optional output selection: `.answer`, `[1]`. */
+  private parseRead(token: Token, path: PathPart[], open: Token): Node {
+    if (path.length !== 2 || typeof path[1] !== 'string') {
+      const written = path.map((part) => (typeof part === 'number' ? `[${part}]` : part)).join('.');
+      throw new ExpressionError(open.column, `"${written}(" is not a call this language knows; read a contract as contract.function(args), e.g. vault.totalAssets()`);
+    }
+    this.advance(); // "("
+    const args: Node[] = [];
+    if (!this.accept(')')) {
+      for (;;) {
+        args.push(this.nest(open.column, () => this.parseOr()));
+        if (this.accept(')')) break;
+        const next = this.peek();
+        if (!this.accept(',')) throw new ExpressionError(next.column, `expected "," or ")" in the arguments of ${path.join('.')}( at column ${token.column}, got ${describeToken(next)}`);
+      }
+    }
+    const select: PathPart[] = [];
+    for (let step = this.accept('.', '['); step; step = this.accept('.', '[')) {
+      select.push(step.text === '.' ? this.parseField() : this.parseIndex(step));
+    }
+    return { type: 'read', contract: path[0] as string, functionName: path[1], args, select, column: token.column };
   }
 
   private parseField(): string {
