@@ -12,6 +12,7 @@ import { ConfigError, type ConfigIssue } from '../src/config/errors.js';
 import type { Config, DetectorConfig } from '../src/config/schema.js';
 import { createAdminChangeDetector } from './admin-change.js';
 import { createBalanceDropDetector } from './balance-drop.js';
+import { createCallDetector } from './call.js';
 import { createEventDetector } from './event.js';
 import type { Detector } from './types.js';
 
@@ -20,6 +21,7 @@ export const detectorKinds = [
   { kind: 'event', description: 'An event on given contracts, optionally filtered by a condition over its arguments.' },
   { kind: 'balance-drop', description: "A contract's ETH or ERC20 balance falls by more than a percentage or an amount within N blocks." },
   { kind: 'admin-change', description: 'Ownership, role, proxy upgrade, or pause changes not made by warden.' },
+  { kind: 'call', description: 'A transaction to a watched contract calling a listed function (upgradeTo, setOracle, ...) from a sender outside an allowlist.' },
 ] as const satisfies readonly { kind: DetectorConfig['kind']; description: string }[];
 
 export type DetectorKind = (typeof detectorKinds)[number]['kind'];
@@ -83,6 +85,20 @@ function buildDetector(entry: DetectorConfig, params: CreateDetectorsParameters,
         chainId,
         contracts,
         ignore: entry.params.ignore,
+        guardianAddresses: params.guardianAddresses,
+      });
+    }
+    case 'call': {
+      const contracts = lookupContracts(entry.params.contracts, 'params.contracts', params.contracts, issues);
+      const chainId = contracts && singleChain(contracts, 'params.contracts', issues);
+      if (!contracts || chainId === undefined) return undefined;
+      return createCallDetector({
+        ...common,
+        chainId,
+        contracts,
+        functions: entry.params.functions,
+        allow: entry.params.allow as Address[],
+        failed: entry.params.failed,
         guardianAddresses: params.guardianAddresses,
       });
     }

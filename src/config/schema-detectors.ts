@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { severities } from '../../detectors/types.js';
-import { amount, identifier, percent, positiveInt } from './schema-values.js';
+import { address, amount, identifier, percent, positiveInt } from './schema-values.js';
 
 const detectorBase = {
   id: identifier.meta({ description: 'Unique detector id; plan rules and anomalies refer to it.', examples: ['pool-large-withdraw'] }),
@@ -76,4 +76,32 @@ const adminChangeDetector = z
   })
   .strict();
 
-export const detectorSchema = z.discriminatedUnion('kind', [eventDetector, balanceDropDetector, adminChangeDetector]);
+const callDetector = z
+  .object({
+    ...detectorBase,
+    kind: z.literal('call').describe('A transaction to a watched contract calling a listed function from a sender outside the allowlist.'),
+    params: z
+      .object({
+        contracts: z.array(identifier).min(1, 'expected at least one contract name').meta({
+          description: 'Contract names whose incoming transactions are checked (top-level calls only).',
+          examples: [['vault']],
+        }),
+        functions: z.array(z.string().min(1, 'expected a function name')).min(1, 'expected at least one function').meta({
+          description: 'Functions to watch: names in the contracts\' ABI (all overloads), signatures like upgradeTo(address), or 4-byte selectors.',
+          examples: [['upgradeTo', 'setOracle', '0x8129fc1c']],
+        }),
+        allow: z.array(address).default([]).meta({
+          description: 'Senders whose calls are never flagged (your admin multisig, deployer). warden\'s guardian and Safes are always allowed.',
+          examples: [['0x70997970C51812dc3A010C7d01b50e0d17dc79C8']],
+        }),
+        failed: z.boolean().optional().meta({
+          description:
+            'true: flag only calls that reverted (probing); false: only successful ones. Either fetches the block\'s receipts (one more eth_getBlockReceipts per block). Omit: any outcome, no receipts.',
+          examples: [true],
+        }),
+      })
+      .strict(),
+  })
+  .strict();
+
+export const detectorSchema = z.discriminatedUnion('kind', [eventDetector, balanceDropDetector, adminChangeDetector, callDetector]);
