@@ -3,7 +3,7 @@
  * `eth_getBlockByHash`/`ByNumber` with full transactions, plus — only for `'receipts'` — one
  * `eth_getBlockReceipts` for their status. Nothing is fetched for chains without such a detector.
  */
-import type { Hex, PublicClient } from 'viem';
+import { getAddress, type Hex, type PublicClient } from 'viem';
 import type { BlockTransaction } from '../../detectors/types.js';
 
 export type BlockSelector = { blockHash: Hex } | { blockNumber: number };
@@ -26,7 +26,7 @@ export async function fetchBlockTransactions(params: { client: PublicClient; blo
   return toBlockTransactions(full.transactions, receipts ? statusByHash : undefined);
 }
 
-/** viem's transactions (from a block fetched with includeTransactions) as detectors see them. */
+/** viem's transactions (from a block fetched with includeTransactions) as detectors see them (checksummed addresses). */
 export function toBlockTransactions(
   transactions: readonly (Hex | { hash: Hex; from: Hex; to: Hex | null; input: Hex; value: bigint; transactionIndex: number | null })[],
   statusByHash?: Map<string, 'success' | 'reverted'>,
@@ -36,8 +36,8 @@ export function toBlockTransactions(
     const status = statusByHash?.get(tx.hash.toLowerCase());
     return {
       hash: tx.hash,
-      from: tx.from,
-      ...(tx.to ? { to: tx.to } : {}),
+      from: getAddress(tx.from),
+      ...(tx.to ? { to: getAddress(tx.to) } : {}),
       input: tx.input,
       value: tx.value,
       transactionIndex: tx.transactionIndex ?? index,
