@@ -3,7 +3,7 @@ import { encodeFunctionData, parseAbi, type Hex } from 'viem';
 import { resolveContracts } from '../src/config/contracts.js';
 import { ConfigError } from '../src/config/errors.js';
 import { createCallDetector } from './call.js';
-import type { BlockTransaction } from './types.js';
+import type { BlockTransaction, Finding } from './types.js';
 import { addresses, context, txHash } from './test-helpers.js';
 
 const abi = ['function upgradeTo(address newImplementation)', 'function setOracle(address oracle)', 'function deposit(uint256 amount)'];
@@ -41,14 +41,14 @@ describe('call detector', () => {
       tx({ from: addresses.attacker, data: upgrade, n: 5 }),
       tx({ from: addresses.attacker, data: '0x12345678', n: 6 }),
     ];
-    const findings = detector.onBlock(ctx, undefined as never) as ReturnType<typeof detector.onBlock> & unknown[];
+    const findings = detector.onBlock(ctx, undefined as never) as Finding[];
     expect(findings.map((f) => f.key)).toEqual([txHash(5), txHash(6)]);
     expect(findings[0]).toMatchObject({
       txHashes: [txHash(5)],
       addresses: [addresses.proxy, addresses.attacker],
       evidence: { contract: 'proxy', function: 'upgradeTo', selector: upgrade.slice(0, 10), from: addresses.attacker, args: [addresses.attacker] },
     });
-    expect((findings[0] as { summary: string }).summary).toMatch(/^upgradeTo\(0xBAd0…0Bad\) called on proxy by 0xBAd0…0Bad, not an allowed sender/);
+    expect(findings[0]!.summary).toMatch(/^upgradeTo\(0xBAd0…0Bad\) called on proxy by 0xBAd0…0Bad, not an allowed sender/);
   });
 
   it('with failed: true flags only reverted calls, and asks for receipts', () => {
