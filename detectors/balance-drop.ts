@@ -11,8 +11,9 @@
 import type { Abi, Hex } from 'viem';
 import type { ResolvedContract } from '../src/config/contracts.js';
 import { ConfigError } from '../src/config/errors.js';
+import { entriesBefore, forgetDropped } from './block-history.js';
 import { formatAmount, formatBps } from './format.js';
-import type { BlockContext, BlockHeader, Detector, DetectorState, Finding, Severity, StateRead } from './types.js';
+import type { BlockContext, Detector, DetectorState, Finding, Severity, StateRead } from './types.js';
 
 export interface BalanceDropDetectorParameters {
   id: string;
@@ -97,7 +98,7 @@ export function createBalanceDropDetector(params: BalanceDropDetectorParameters)
       if (!read || !read.ok || typeof read.value !== 'bigint') return [];
       const current = read.value;
       const block = ctx.block;
-      const entries = windowBefore(block, (await state.get<BalanceEntry[]>(windowStateKey)) ?? [], params.windowBlocks);
+      const entries = entriesBefore(block, (await state.get<BalanceEntry[]>(windowStateKey)) ?? [], params.windowBlocks);
       const previous = entries.at(-1);
       entries.push({ number: block.number, hash: block.hash, balance: current.toString() });
       await state.set(windowStateKey, entries);
@@ -136,28 +137,9 @@ export function createBalanceDropDetector(params: BalanceDropDetectorParameters)
       ];
     },
     async onReorg(droppedHashes: Hex[], state: DetectorState): Promise<void> {
-      const dropped = new Set(droppedHashes.map((hash) => hash.toLowerCase()));
-      const entries = (await state.get<BalanceEntry[]>(windowStateKey)) ?? [];
-      const kept = entries.filter((entry) => !dropped.has(entry.hash.toLowerCase()));
-      if (kept.length !== entries.length) await state.set(windowStateKey, kept);
+      await forgetDropped(state, windowStateKey, droppedHashes);
     },
   };
-}
-
-/**
- * The stored entries that belong before `block` in its window: older than it (so a reprocessed
- * block replaces its old entry), not older than `windowBlocks` back, and not a stale parent from
- * another branch (a reorg we were not told about).
- */
-function windowBefore(block: BlockHeader, stored: BalanceEntry[], windowBlocks: number): BalanceEntry[] {
-  const entries = stored
-    .filter((entry) => entry.number < block.number && entry.number >= block.number - windowBlocks)
-    .sort((a, b) => a.number - b.number);
-  const parent = entries.find((entry) => entry.number === block.number - 1);
-  if (parent && parent.hash.toLowerCase() !== block.parentHash.toLowerCase()) {
-    return entries.filter((entry) => entry.number < block.number - 1);
-  }
-  return entries;
 }
 
 function hasBalanceOf(contract: ResolvedContract): boolean {

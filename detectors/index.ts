@@ -14,6 +14,7 @@ import { createAdminChangeDetector } from './admin-change.js';
 import { createBalanceDropDetector } from './balance-drop.js';
 import { createCallDetector } from './call.js';
 import { createEventDetector } from './event.js';
+import { createInvariantDetector } from './invariant.js';
 import type { Detector } from './types.js';
 
 /** Detector kinds, with one line each for docs and `--help`. */
@@ -22,6 +23,7 @@ export const detectorKinds = [
   { kind: 'balance-drop', description: "A contract's ETH or ERC20 balance falls by more than a percentage or an amount within N blocks." },
   { kind: 'admin-change', description: 'Ownership, role, proxy upgrade, or pause changes not made by warden.' },
   { kind: 'call', description: 'A transaction to a watched contract calling a listed function (upgradeTo, setOracle, ...) from a sender outside an allowlist.' },
+  { kind: 'invariant', description: 'A condition over view-call reads (vault.totalAssets() >= vault.totalSupply()) becomes false; checked every N blocks.' },
 ] as const satisfies readonly { kind: DetectorConfig['kind']; description: string }[];
 
 export type DetectorKind = (typeof detectorKinds)[number]['kind'];
@@ -102,6 +104,8 @@ function buildDetector(entry: DetectorConfig, params: CreateDetectorsParameters,
         guardianAddresses: params.guardianAddresses,
       });
     }
+    case 'invariant':
+      return createInvariantDetector({ ...common, contracts: params.contracts, ...entry.params });
     case 'balance-drop': {
       const holder = lookupContract(entry.params.contract, 'params.contract', params.contracts, issues);
       const token =

@@ -62,7 +62,7 @@ export function checkReferences({ config }: { config: Config }): PathIssue[] {
           add([...params, 'token'], `token "${token}" is on chain ${tokenChain} but contract "${detector.params.contract}" is on chain ${contractChain}`);
         }
       }
-    } else {
+    } else if ('contracts' in detector.params) {
       detector.params.contracts.forEach((name, position) => requireContract([...params, 'contracts', position], name));
     }
   });

@@ -3,19 +3,9 @@
  * checks that need the ABI (event names, `where` expressions) live in detectors/index.ts.
  */
 import { z } from 'zod';
-import { severities } from '../../detectors/types.js';
+import { detectorBase } from './schema-detector-base.js';
+import { invariantDetector } from './schema-detectors-reads.js';
 import { address, amount, identifier, percent, positiveInt } from './schema-values.js';
-
-const detectorBase = {
-  id: identifier.meta({ description: 'Unique detector id; plan rules and anomalies refer to it.', examples: ['pool-large-withdraw'] }),
-  severity: z.enum(severities).meta({ description: 'Severity of the anomalies it raises.', examples: ['critical'] }),
-  enabled: z.boolean().default(true).meta({ description: 'Set false to keep a detector in the file without running it.' }),
-  mode: z.enum(['act', 'observe']).default('act').meta({
-    description:
-      'observe: its anomalies are recorded and notified like any other, but the plan takes no pause step for them — for a new detector watched in production before it is trusted.',
-    examples: ['observe'],
-  }),
-};
 
 const eventDetector = z
   .object({
@@ -104,4 +94,10 @@ const callDetector = z
   })
   .strict();
 
-export const detectorSchema = z.discriminatedUnion('kind', [eventDetector, balanceDropDetector, adminChangeDetector, callDetector]);
+export const detectorSchema = z.discriminatedUnion('kind', [
+  eventDetector,
+  balanceDropDetector,
+  adminChangeDetector,
+  callDetector,
+  invariantDetector,
+]);
