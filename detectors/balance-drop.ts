@@ -142,7 +142,8 @@ export function createBalanceDropDetector(params: BalanceDropDetectorParameters)
   };
 }
 
-function hasBalanceOf(contract: ResolvedContract): boolean {
+/** Whether the ABI has ERC20 `balanceOf(address) view returns (uint…)` (shared with outflow-rate). */
+export function hasBalanceOf(contract: ResolvedContract): boolean {
   return contract.abi.some(
     (item) =>
       item.type === 'function' &&

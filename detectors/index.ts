@@ -15,6 +15,7 @@ import { createBalanceDropDetector } from './balance-drop.js';
 import { createCallDetector } from './call.js';
 import { createEventDetector } from './event.js';
 import { createInvariantDetector } from './invariant.js';
+import { createOutflowRateDetector } from './outflow-rate.js';
 import type { Detector } from './types.js';
 
 /** Detector kinds, with one line each for docs and `--help`. */
@@ -24,6 +25,7 @@ export const detectorKinds = [
   { kind: 'admin-change', description: 'Ownership, role, proxy upgrade, or pause changes not made by warden.' },
   { kind: 'call', description: 'A transaction to a watched contract calling a listed function (upgradeTo, setOracle, ...) from a sender outside an allowlist.' },
   { kind: 'invariant', description: 'A condition over view-call reads (vault.totalAssets() >= vault.totalSupply()) becomes false; checked every N blocks.' },
+  { kind: 'outflow-rate', description: 'Net outflow of an ERC20 from a set of contracts within a sliding window exceeds a share of their holdings or an amount (ERC-7265 style).' },
 ] as const satisfies readonly { kind: DetectorConfig['kind']; description: string }[];
 
 export type DetectorKind = (typeof detectorKinds)[number]['kind'];
@@ -106,6 +108,23 @@ function buildDetector(entry: DetectorConfig, params: CreateDetectorsParameters,
     }
     case 'invariant':
       return createInvariantDetector({ ...common, contracts: params.contracts, ...entry.params });
+    case 'outflow-rate': {
+      const token = lookupContract(entry.params.token, 'params.token', params.contracts, issues);
+      const holders = lookupContracts(entry.params.contracts, 'params.contracts', params.contracts, issues);
+      if (!token || !holders) return undefined;
+      const chainId = singleChain([token, ...holders], 'params.contracts', issues);
+      if (chainId === undefined) return undefined;
+      return createOutflowRateDetector({
+        ...common,
+        chainId,
+        token,
+        holders,
+        windowBlocks: entry.params.windowBlocks,
+        windowSeconds: entry.params.windowSeconds,
+        maxOutflowPercent: entry.params.maxOutflowPercent,
+        maxOutflow: entry.params.maxOutflow,
+      });
+    }
     case 'balance-drop': {
       const holder = lookupContract(entry.params.contract, 'params.contract', params.contracts, issues);
       const token =

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { detectorBase } from './schema-detector-base.js';
-import { positiveInt } from './schema-values.js';
+import { amount, duration, identifier, percent, positiveInt } from './schema-values.js';
 
 export const invariantDetector = z
   .object({
@@ -30,5 +30,33 @@ export const invariantDetector = z
         }),
       })
       .strict(),
+  })
+  .strict();
+
+export const outflowRateDetector = z
+  .object({
+    ...detectorBase,
+    kind: z.literal('outflow-rate').describe('ERC-7265-style: the net outflow of an ERC20 token from a set of contracts within a sliding window exceeds a share of their holdings, or an amount.'),
+    params: z
+      .object({
+        token: identifier.meta({ description: 'Name of the ERC20 contract whose Transfer logs and balances are followed (ETH is not supported: it emits no logs).', examples: ['usdc'] }),
+        contracts: z.array(identifier).min(1, 'expected at least one contract name').meta({
+          description: 'Contracts whose combined holdings are watched; transfers between them are internal and do not count.',
+          examples: [['vault', 'strategy']],
+        }),
+        windowBlocks: positiveInt.max(10_000, 'expected at most 10000 blocks').optional().meta({ description: 'Window length in blocks (set this or windowSeconds).', examples: [50] }),
+        windowSeconds: duration
+          .refine((seconds) => seconds > 0 && seconds <= 86_400, 'expected a window of more than 0 s and at most 24h')
+          .optional()
+          .meta({ description: 'Window length in seconds of block time, or "10m", "1h" (set this or windowBlocks).', examples: ['1h'] }),
+        maxOutflowPercent: percent.optional().meta({
+          description: 'Raise when the net outflow within the window exceeds this percentage of the holdings at the window start.',
+          examples: [20],
+        }),
+        maxOutflow: amount.optional().meta({ description: 'Raise when the net outflow within the window exceeds this amount (base units).', examples: ['units("1000000", 6)'] }),
+      })
+      .strict()
+      .refine((p) => (p.windowBlocks === undefined) !== (p.windowSeconds === undefined), { message: 'set exactly one of windowBlocks and windowSeconds' })
+      .refine((p) => p.maxOutflowPercent !== undefined || p.maxOutflow !== undefined, { message: 'set maxOutflowPercent, maxOutflow, or both' }),
   })
   .strict();
