@@ -13,7 +13,9 @@ import { registerDrillCommand } from './drill.js';
 import { registerImportCommand } from './import.js';
 import { registerIncidentsCommand } from './incidents.js';
 import { registerRecoverCommand } from './recover.js';
+import { registerReplayCommand } from './replay.js';
 import { registerRunCommand } from './run.js';
+import { registerStatsCommand } from './stats.js';
 
 const program = new Command()
   .name('warden')
@@ -27,6 +29,8 @@ registerIncidentsCommand(program);
 registerRecoverCommand(program);
 registerDrillCommand(program);
 registerImportCommand(program);
+registerReplayCommand(program);
+registerStatsCommand(program);
 
 /** The message for an error that escaped a command: one line unless the message itself lists issues. */
 function errorMessage(error: unknown): string {
