@@ -28,6 +28,7 @@ import { registerSecret, registerUrlSecrets, type Logger } from './log.js';
 import { createActOnHead } from './plan/act-on-head.js';
 import { createAfterReorg } from './plan/after-reorg.js';
 import { createPlanRunner } from './plan/runner.js';
+import { createPlanTimers, createPlanTimerWorker, type PlanTimers, type PlanTimerWorker } from './plan/timers.js';
 import { createAnomalyQueue, createAnomalyWorker, type AnomalyQueue } from './queue/anomaly-queue.js';
 import { redisUnavailable } from './redis.js';
 import { describeError } from './errors.js';
@@ -128,7 +129,18 @@ export function createWarden(params: CreateWardenParameters): Warden {
   for (const part of chainParts) if (part.pauser) pausers.set(part.chain.id, part.pauser);
   // Filled in start(): channel secrets load asynchronously (env or files).
   const channels = new Map<string, NotificationChannel>();
-  const planRunner = createPlanRunner({ config, contracts, incidents, pausers, channels, log });
+  // Escalation and quiet hours run on Redis delayed jobs; only a plan that pages roles needs them.
+  const usesTimers = config.plan.roles.length > 0;
+  let timerQueue: PlanTimers | undefined;
+  let timerWorker: PlanTimerWorker | undefined;
+  const timers: PlanTimers = {
+    schedule: (timer, options) => {
+      if (!timerQueue) throw new Error('plan timers are not started yet');
+      return timerQueue.schedule(timer, options);
+    },
+    close: async () => timerQueue?.close(),
+  };
+  const planRunner = createPlanRunner({ config, contracts, incidents, pausers, channels, log, timers: usesTimers ? timers : undefined });
   const actOnHead = createActOnHead({ runner: planRunner });
   const afterReorg = createAfterReorg({ incidents, log });
   /** Longest the queue write (and so the next block) waits for local pauses to be broadcast. */
@@ -238,6 +250,10 @@ export function createWarden(params: CreateWardenParameters): Warden {
         log,
         handle: (anomaly) => actOnHead.handleJob(anomaly),
       });
+      if (usesTimers) {
+        timerQueue = createPlanTimers({ redisUrl: config.redis.url, keyPrefix });
+        timerWorker = createPlanTimerWorker({ redisUrl: config.redis.url, keyPrefix, log, handle: (timer) => planRunner.handleTimer(timer) });
+      }
       await Promise.all(followers.map((follower) => follower.start()));
       await waitForSockets();
       log.info({ chains: config.chains.map((chain) => chain.name), detectors: detectors.length, guardian: account?.address, health: health.address }, 'warden is following');
@@ -250,7 +266,9 @@ export function createWarden(params: CreateWardenParameters): Warden {
       await Promise.all([actOnHead.drain(), afterReorg.drain(), ...chainParts.map((part) => part.readiness?.idle())]);
       await health?.close();
       await worker?.close();
+      await timerWorker?.close();
       await queue?.close();
+      await timers.close();
       await Promise.all(chainParts.map((part) => part.clients.close()));
       redis.disconnect();
       log.info('warden stopped');

@@ -12,6 +12,7 @@ import { registerCheckCommand } from './check.js';
 import { registerDrillCommand } from './drill.js';
 import { registerImportCommand } from './import.js';
 import { registerIncidentsCommand } from './incidents.js';
+import { registerPlanCommand } from './plan.js';
 import { registerRecoverCommand } from './recover.js';
 import { registerReplayCommand } from './replay.js';
 import { registerRunCommand } from './run.js';
@@ -26,6 +27,7 @@ const program = new Command()
 registerRunCommand(program);
 registerCheckCommand(program);
 registerIncidentsCommand(program);
+registerPlanCommand(program);
 registerRecoverCommand(program);
 registerDrillCommand(program);
 registerImportCommand(program);

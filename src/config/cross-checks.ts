@@ -8,8 +8,9 @@
 import { parseAbiItem, type AbiFunction } from 'viem';
 import type { Config } from './schema.js';
 import type { ConfigPath, PathIssue } from './interpolate.js';
-import { didYouMean } from './suggest.js';
+import { unknownName } from './suggest.js';
 import { formatPath } from './errors.js';
+import { checkPlanReferences } from './cross-checks-plan.js';
 
 /** Every cross-reference problem in a validated config (empty when it is consistent). */
 export function checkReferences({ config }: { config: Config }): PathIssue[] {
@@ -67,30 +68,7 @@ export function checkReferences({ config }: { config: Config }): PathIssue[] {
     }
   });
 
-  const pauseIds = config.responders.pauses.map((pause) => pause.id);
-  const notifyIds = [...config.responders.channels.map((channel) => channel.id), ...config.responders.webhooks.map((hook) => hook.id)];
-  // `readiness` names the anomalies of the readiness checks (src/readiness/monitor.ts).
-  const detectorIds = config.detectors.map((detector) => detector.id);
-  config.detectors.forEach((detector, index) => {
-    if (detector.id === 'readiness') add(['detectors', index, 'id'], 'the id "readiness" is reserved for the readiness checks\' anomalies; rename this detector');
-  });
-  let firstPauseStep: ConfigPath | undefined;
-  config.plan.rules.forEach((rule, ruleIndex) => {
-    const rulePath: ConfigPath = ['plan', 'rules', ruleIndex];
-    rule.match.detectors?.forEach((id, position) => {
-      if (!detectorIds.includes(id) && id !== 'readiness') add([...rulePath, 'match', 'detectors', position], unknownName('detector', id, detectorIds));
-    });
-    rule.steps.forEach((step, stepIndex) => {
-      const stepPath = [...rulePath, 'steps', stepIndex];
-      if (typeof step === 'string') return;
-      if ('pause' in step) {
-        firstPauseStep ??= stepPath;
-        if (!pauseIds.includes(step.pause)) add([...stepPath, 'pause'], unknownName('pause', step.pause, pauseIds, 'responders.pauses'));
-      } else if (!notifyIds.includes(step.notify)) {
-        add([...stepPath, 'notify'], unknownName('channel or webhook', step.notify, notifyIds, 'responders.channels or responders.webhooks'));
-      }
-    });
-  });
+  const firstPauseStep = checkPlanReferences(config, add);
 
   config.responders.pauses.forEach((pause, index) => {
     const path: ConfigPath = ['responders', 'pauses', index];
@@ -139,11 +117,6 @@ function requireUnique(entries: { value: string | number; display?: string; path
     if (earlier === undefined) first.set(entry.value, entry.path);
     else add(entry.path, `duplicate ${what} ${entry.display ?? JSON.stringify(entry.value)} (also at ${formatPath(earlier)})`);
   }
-}
-
-function unknownName(what: string, name: string, known: string[], section = `${what}s`): string {
-  const configured = known.length > 0 ? ` (configured: ${[...new Set(known)].join(', ')})` : ` (none configured in ${section})`;
-  return `no ${what} named ${JSON.stringify(name)}${didYouMean({ input: name, candidates: known })}${configured}`;
 }
 
 /** The function item of a human-readable signature, or a message saying what is wrong. */

@@ -156,7 +156,7 @@ describe('loadConfig: each kind of error names its path and what would be valid'
     {
       name: 'bad plan step',
       load: () => loadEdited((c) => (c.plan.rules[0].steps[1] = 'recrod')),
-      issues: ['plan.rules[0].steps[1]: expected "record", {pause: <pause id>} or {notify: <channel or webhook id>}, got "recrod"'],
+      issues: ['plan.rules[0].steps[1]: expected "record", {pause: <pause id>}, {notify: <channel or webhook id>} or {page: <role id>}, got "recrod"'],
     },
     {
       name: 'plan step of the right shape with a wrong value',

@@ -7,9 +7,9 @@
  * and the reference. Messages are written as "expected ..." so `load.ts` can append ", got <value>".
  */
 import { z } from 'zod';
-import { severities } from '../../detectors/types.js';
 import { channelsSchema } from './schema-channels.js';
 import { detectorSchema } from './schema-detectors.js';
+import { planSchema } from './schema-plan.js';
 import { pauseRouteSchema, readinessSchema, safeSchema } from './schema-safes.js';
 import { address, amount, duration, httpUrl, identifier, positiveInt, wsUrl } from './schema-values.js';
 
@@ -68,33 +68,6 @@ const contract = z
         description: 'Human-readable signatures or a JSON ABI. List only what detectors and pauses use.',
         examples: [['event Transfer(address indexed from, address indexed to, uint256 value)', 'function paused() view returns (bool)']],
       }),
-  })
-  .strict();
-
-const step = z.union(
-  [
-    z.object({ pause: identifier.describe('Id of a responders.pauses entry.') }).strict(),
-    z.object({ notify: identifier.describe('Id of a responders.channels or responders.webhooks entry.') }).strict(),
-    z.literal('record').describe('Open or join the incident record (always done; listed for clarity).'),
-  ],
-  { error: 'expected "record", {pause: <pause id>} or {notify: <channel or webhook id>}' },
-);
-
-const planRule = z
-  .object({
-    name: z.string().optional().meta({ description: 'A label for people; shown in incident timelines.', examples: ['contain criticals'] }),
-    match: z
-      .object({
-        detectors: z.array(identifier).optional().meta({ description: 'Detector ids this rule applies to.', examples: [['pool-drain']] }),
-        minSeverity: z.enum(severities).optional().meta({ description: 'Applies to anomalies of this severity or worse.', examples: ['high'] }),
-      })
-      .strict()
-      .refine((m) => m.detectors !== undefined || m.minSeverity !== undefined, { message: 'set detectors, minSeverity, or both' })
-      .describe('Which anomalies the rule applies to; with both keys set, both must match.'),
-    steps: z
-      .array(step)
-      .min(1, 'expected at least one step')
-      .meta({ description: 'Done in order: pause, record, notify.', examples: [[{ pause: 'pool-pause' }, 'record', { notify: 'oncall' }]] }),
   })
   .strict();
 
@@ -223,25 +196,7 @@ export const configSchema = z
     chains: z.array(chain).min(1, 'expected at least one chain').describe('Chains to follow; one follower each.'),
     contracts: z.array(contract).min(1, 'expected at least one contract').describe('Contracts to watch and to pause.'),
     detectors: z.array(detectorSchema).min(1, 'expected at least one detector').describe('What counts as an anomaly.'),
-    plan: z
-      .object({
-        incidentWindow: duration
-          .default(600)
-          .meta({ description: 'Anomalies on the same protocol within this window join the open incident.', examples: ['10m'] }),
-        cooldown: duration
-          .default(300)
-          .meta({
-            description:
-              'Within one incident, a channel or webhook hears the same event (e.g. incident.updated) at most once per cooldown: a storm of anomalies pages once. A new status (contained, failed) or a higher severity is always sent. 0 turns it off.',
-            examples: ['5m'],
-          }),
-        rules: z
-          .array(planRule)
-          .min(1, 'expected at least one rule')
-          .describe('Every matching rule runs; a step named by several rules runs once.'),
-      })
-      .strict()
-      .describe('Which anomalies lead to which steps.'),
+    plan: planSchema,
     responders: z
       .object({
         guardian: guardian.optional(),
@@ -266,6 +221,9 @@ export type ContractConfig = Config['contracts'][number];
 export type DetectorConfig = Config['detectors'][number];
 export type PlanRule = Config['plan']['rules'][number];
 export type PlanStep = PlanRule['steps'][number];
+export type PlanRole = Config['plan']['roles'][number];
+export type EscalationLevel = Config['plan']['escalation'][number];
+export type QuietHoursConfig = NonNullable<Config['plan']['quietHours']>;
 export type PauseTargetConfig = Config['responders']['pauses'][number];
 export type WebhookConfig = Config['responders']['webhooks'][number];
 export type GuardianConfig = NonNullable<Config['responders']['guardian']>;

@@ -19,6 +19,7 @@ const shipped = [
       MAINNET_WS_URL: 'wss://c.example',
       WARDEN_WEBHOOK_URL: 'https://hooks.example/x',
       PAGERDUTY_ROUTING_KEY: 'R0uT1nGkEy0123456789abcdefABCDEF',
+      PAGERDUTY_BACKUP_ROUTING_KEY: 'B4cKuPkEy0123456789abcdefABCDEF0',
       SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T000/B000/secret',
     },
   },

@@ -37,3 +37,9 @@ function editDistance(a: string, b: string): number {
   }
   return table[a.length]![b.length]!;
 }
+
+/** `no pause named "x"; did you mean "y"? (configured: a, b)` for a dangling reference. */
+export function unknownName(what: string, name: string, known: string[], section = `${what}s`): string {
+  const configured = known.length > 0 ? ` (configured: ${[...new Set(known)].join(', ')})` : ` (none configured in ${section})`;
+  return `no ${what} named ${JSON.stringify(name)}${didYouMean({ input: name, candidates: known })}${configured}`;
+}

@@ -160,6 +160,14 @@ function describe(entry: TimelineEntry, links: Links): string {
       return `notified ${text(String(data.webhook ?? data.channel))} (${String(data.event)})`;
     case 'notification-failed':
       return `notification to ${text(String(data.webhook ?? data.channel))} FAILED: ${text(String(data.reason ?? data.error ?? ''))}`;
+    case 'escalated':
+      return `ESCALATED (level ${String(data.level)}): paged ${text(listOf(data.roles))} — ${text(String(data.reason ?? ''))}`;
+    case 'escalation-armed':
+      return `escalation armed: ${Array.isArray(data.levels) ? data.levels.map((level: { level?: number; at?: number }) => `level ${Number(level.level) + 1} at ${iso(Number(level.at))}`).join(', ') : ''}`;
+    case 'page-deferred':
+      return `page${data.role ? ` of ${text(String(data.role))}` : ` (escalation level ${String(data.escalationLevel)})`} held by quiet hours until ${iso(Number(data.until))}`;
+    case 'dry-run':
+      return `dry run, nothing sent: would ${text(String(data.would))}`;
     case 'anomaly-detected':
       return `\`${code(String(data.detectorId))}\` in block ${links.block(numberOf(data.blockNumber))}`;
     default:
@@ -170,6 +178,7 @@ function describe(entry: TimelineEntry, links: Links): string {
   }
 }
 
+const listOf = (value: unknown): string => (Array.isArray(value) ? value.map(String).join(', ') : String(value));
 const numberOf = (value: unknown): number | undefined => (typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : undefined);
 const iso = (ms: number) => new Date(ms).toISOString();
 const offset = (at: number, start: number) => `+${((at - start) / 1000).toFixed(3)} s`;

@@ -47,6 +47,14 @@ export const timelineEntryTypes = [
   'notification-suppressed',
   /** `warden recover` prepared an unpause for people to send (a Safe proposal or calldata); warden never sends it. */
   'recovery-prepared',
+  /** A plan step in dry run (plan.dryRun or the step's dryRun): data says what it would have done; nothing was sent. */
+  'dry-run',
+  /** A page held back by quiet hours (incident below critical); data.until is when it goes out. */
+  'page-deferred',
+  /** A role was paged: data.levels says when each escalation level fires unless someone acknowledges. */
+  'escalation-armed',
+  /** Nobody acknowledged in time: data.level, the roles and channels paged. */
+  'escalated',
 ] as const;
 export type TimelineEntryType = (typeof timelineEntryTypes)[number];
 

@@ -30,7 +30,7 @@ export interface ActOnHead {
 }
 
 export function createActOnHead(params: {
-  runner: PlanRunner;
+  runner: Pick<PlanRunner, 'handle'>;
   /** How long a local run is remembered for its job to claim; default 10 minutes. */
   rememberMs?: number;
 }): ActOnHead {

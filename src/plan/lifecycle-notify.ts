@@ -4,8 +4,8 @@
  * resolve with dedup_key = incident id, Opsgenie acknowledge / close by alias, a chat message elsewhere.
  * Each send is recorded as `notification-sent` or `notification-failed` (with channel, kind, event).
  *
- * Only the channels plan steps name are told (and only their secrets are loaded): the ones that heard
- * of the incident. Generic JSON webhooks (`responders.webhooks`) are not: their payload has no
+ * Only the channels plan steps name, and role channels that were paged for this incident, are told
+ * (and only their secrets are loaded). Generic JSON webhooks (`responders.webhooks`) are not: their payload has no
  * lifecycle events.
  *
  * @example
@@ -38,11 +38,16 @@ export interface LifecycleNotice {
   error?: string;
 }
 
-/** Ids of the channels that plan steps notify, in plan order, each once. */
-export function planChannelIds(config: Config): string[] {
+/**
+ * Ids of the channels to tell, in plan order, each once: those plan steps notify, and those of the
+ * plan's roles that were paged for this incident (`heard`: channel ids with a notification-sent
+ * entry) — a secondary who was never escalated to gets no "acknowledged" page.
+ */
+export function planChannelIds(config: Config, heard: ReadonlySet<string> = new Set()): string[] {
   const channelIds = new Set(config.responders.channels.map((channel) => channel.id));
   const named = config.plan.rules.flatMap((rule) => rule.steps.flatMap((step) => (typeof step === 'object' && 'notify' in step ? [step.notify] : [])));
-  return [...new Set(named.filter((id) => channelIds.has(id)))];
+  const paged = config.plan.roles.flatMap((role) => role.channels).filter((id) => heard.has(id));
+  return [...new Set([...named, ...paged].filter((id) => channelIds.has(id)))];
 }
 
 /**
@@ -51,11 +56,12 @@ export function planChannelIds(config: Config): string[] {
  */
 export async function notifyLifecycle(params: NotifyLifecycleParameters): Promise<LifecycleNotice[]> {
   const { config, incidents, incidentId, event } = params;
-  const ids = planChannelIds(config);
-  if (ids.length === 0) return [];
-  const channels = params.channels ?? (await buildChannels(config, ids, params.env));
   const incident = await incidents.get(incidentId);
   if (!incident) throw new Error(`no incident ${incidentId}`);
+  const heard = new Set(incident.timeline.flatMap((entry) => (entry.type === 'notification-sent' && typeof entry.data.channel === 'string' ? [entry.data.channel] : [])));
+  const ids = planChannelIds(config, heard);
+  if (ids.length === 0) return [];
+  const channels = params.channels ?? (await buildChannels(config, ids, params.env));
   const chain = config.chains.find((candidate) => candidate.id === incident.chainId);
   const message = messageFromIncident({ event, incident, chainName: chain?.name ?? String(incident.chainId), explorerUrl: chain?.explorerUrl, actor: params.actor });
   return Promise.all(

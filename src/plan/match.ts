@@ -4,35 +4,51 @@
  */
 import { severityRank, type Anomaly } from '../../detectors/types.js';
 import type { ResolvedContract } from '../config/contracts.js';
-import type { Config, DetectorConfig, PlanRule } from '../config/schema.js';
+import type { Config, DetectorConfig, PlanRule, PlanStep } from '../config/schema.js';
 
-export type PlanAction = { kind: 'pause'; targetId: string } | { kind: 'notify'; notifyId: string } | { kind: 'record' };
+/** One step the plan takes for an anomaly. `dryRun`: record and print what it would do, send nothing. */
+export type PlanAction =
+  | { kind: 'pause'; targetId: string; dryRun: boolean }
+  | { kind: 'notify'; notifyId: string; dryRun: boolean }
+  | { kind: 'page'; roleId: string; dryRun: boolean }
+  | { kind: 'record' };
 
 /** A rule matches when every criterion it sets matches (detector ids AND minimum severity). */
-export function ruleMatches(rule: PlanRule, anomaly: Anomaly): boolean {
+export function ruleMatches(rule: PlanRule, anomaly: Pick<Anomaly, 'detectorId' | 'severity'>): boolean {
   const byDetector = rule.match.detectors === undefined || rule.match.detectors.includes(anomaly.detectorId);
   const bySeverity = rule.match.minSeverity === undefined || severityRank(anomaly.severity) >= severityRank(rule.match.minSeverity);
   return byDetector && bySeverity;
 }
 
 /**
- * The steps of all matching rules, in rule order, each distinct step once. An anomaly in 'observe'
- * mode takes no pause step.
+ * The steps of all matching rules, in rule order, each distinct step once (a dry run only if every
+ * rule naming it says so). An anomaly in 'observe' mode takes no pause step.
  */
-export function planActions(config: Pick<Config, 'plan'>, anomaly: Anomaly): { rules: PlanRule[]; actions: PlanAction[] } {
+export function planActions(
+  config: { plan: Pick<Config['plan'], 'rules'> & { dryRun?: boolean } },
+  anomaly: Pick<Anomaly, 'detectorId' | 'severity' | 'mode'>,
+): { rules: PlanRule[]; actions: PlanAction[] } {
   const rules = config.plan.rules.filter((rule) => ruleMatches(rule, anomaly));
-  const seen = new Set<string>();
-  const actions: PlanAction[] = [];
+  const planDryRun = config.plan.dryRun ?? false;
+  const byKey = new Map<string, PlanAction>();
   for (const step of rules.flatMap((rule) => rule.steps)) {
-    const action: PlanAction =
-      typeof step === 'string' ? { kind: 'record' } : 'pause' in step ? { kind: 'pause', targetId: step.pause } : { kind: 'notify', notifyId: step.notify };
-    const key = action.kind === 'pause' ? `pause:${action.targetId}` : action.kind === 'notify' ? `notify:${action.notifyId}` : 'record';
-    if (seen.has(key)) continue;
-    seen.add(key);
+    const action = stepAction(step, planDryRun);
+    const key = action.kind === 'pause' ? `pause:${action.targetId}` : action.kind === 'notify' ? `notify:${action.notifyId}` : action.kind === 'page' ? `page:${action.roleId}` : 'record';
+    const earlier = byKey.get(key);
+    if (earlier && 'dryRun' in earlier && 'dryRun' in action) earlier.dryRun &&= action.dryRun;
+    if (earlier) continue;
     if (action.kind === 'pause' && anomaly.mode === 'observe') continue;
-    actions.push(action);
+    byKey.set(key, action);
   }
-  return { rules, actions };
+  return { rules, actions: [...byKey.values()] };
+}
+
+function stepAction(step: PlanStep, planDryRun: boolean): PlanAction {
+  if (typeof step === 'string') return { kind: 'record' };
+  const dryRun = step.dryRun ?? planDryRun;
+  if ('pause' in step) return { kind: 'pause', targetId: step.pause, dryRun };
+  if ('notify' in step) return { kind: 'notify', notifyId: step.notify, dryRun };
+  return { kind: 'page', roleId: step.page, dryRun };
 }
 
 /** Contract names a detector is configured to watch. */

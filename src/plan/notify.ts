@@ -12,7 +12,14 @@
  */
 import type { Logger } from 'pino';
 import type { Anomaly } from '../../detectors/types.js';
-import { messageFromIncident, notificationEvents, type NotificationChannel, type NotificationEvent } from '../../responders/notify/index.js';
+import {
+  messageFromIncident,
+  notificationEvents,
+  type NotificationActor,
+  type NotificationChannel,
+  type NotificationEvent,
+  type NotificationMessage,
+} from '../../responders/notify/index.js';
 import { sendWebhook, type WebhookPayload } from '../../responders/notify-webhook.js';
 import type { PauseOutcome } from '../../responders/pause-guardian.js';
 import type { Config } from '../config/schema.js';
@@ -40,35 +47,65 @@ export interface PlanNotifyParameters {
   log: Logger;
 }
 
+/** An incident event that is not about one anomaly (an escalation): sent once per `onceKey`, no cooldown. */
+export interface PlanEventParameters {
+  targetId: string;
+  incident: IncidentSummary;
+  event: NotificationEvent;
+  /** Unique per incident: the send happens once across retries and replicas. */
+  onceKey: string;
+  escalation?: { level: number; reason: string };
+  /** Whom it pages (shown as "Paged"). */
+  actor?: NotificationActor;
+  /** The generic webhook's one-line text. */
+  text: string;
+  log: Logger;
+}
+
 export interface PlanNotifier {
   notify(params: PlanNotifyParameters): Promise<void>;
+  notifyEvent(params: PlanEventParameters): Promise<void>;
 }
 
 type Sent = { ok: true; status?: number; attempts: number } | { ok: false; error?: string; attempts: number };
+type Delivery = { result: Sent; who: Record<string, string> };
 
 export function createPlanNotifier(params: CreatePlanNotifierParameters): PlanNotifier {
   const { config, incidents } = params;
 
-  async function send(p: PlanNotifyParameters): Promise<{ result: Sent; who: Record<string, string> }> {
-    const channel = params.channels?.get(p.targetId);
-    if (channel) {
-      const chain = config.chains.find((candidate) => candidate.id === p.incident.chainId);
-      const message = messageFromIncident({
-        event: channelEvent(p.payload.event),
-        incident: { ...p.incident, status: p.status },
-        chainName: chain?.name ?? String(p.incident.chainId),
-        explorerUrl: chain?.explorerUrl,
-        anomaly: p.anomaly,
-        outcomes: p.outcomes,
-        status: p.status,
-      });
-      return { result: await channel.send(message), who: { channel: channel.id, kind: channel.kind } };
-    }
-    const webhook = config.responders.webhooks.find((hook) => hook.id === p.targetId);
+  function chainOf(incident: IncidentSummary) {
+    const chain = config.chains.find((candidate) => candidate.id === incident.chainId);
+    return { chainName: chain?.name ?? String(incident.chainId), explorerUrl: chain?.explorerUrl };
+  }
+
+  /** Through the channel of that id, else the generic webhook of that id. */
+  async function send(targetId: string, message: () => NotificationMessage, payload: () => WebhookPayload): Promise<Delivery> {
+    const channel = params.channels?.get(targetId);
+    if (channel) return { result: await channel.send(message()), who: { channel: channel.id, kind: channel.kind } };
+    const webhook = config.responders.webhooks.find((hook) => hook.id === targetId);
     const result: Sent = webhook
-      ? await sendWebhook({ webhook, payload: p.payload, fetch: params.fetch })
-      : { ok: false, error: `the plan names "${p.targetId}", which neither responders.channels nor responders.webhooks defines`, attempts: 0 };
-    return { result, who: { webhook: p.targetId } };
+      ? await sendWebhook({ webhook, payload: payload(), fetch: params.fetch })
+      : { ok: false, error: `the plan names "${targetId}", which neither responders.channels nor responders.webhooks defines`, attempts: 0 };
+    return { result, who: { webhook: targetId } };
+  }
+
+  /** Records the outcome: sent (with the once key), or failed (the key released so a retry may send). */
+  async function record(p: { incidentId: string; onceKey: string; event: string; delivery: Delivery; log: Logger; cooldownKey?: string }) {
+    const { result, who } = p.delivery;
+    if (result.ok) {
+      await incidents.append({
+        incidentId: p.incidentId,
+        entry: timelineEntry('notification-sent', { ...who, event: p.event, httpStatus: result.status, attempts: result.attempts }),
+        onceKey: p.onceKey,
+      });
+      p.log.info({ ...who, event: p.event }, 'notification sent');
+      return;
+    }
+    await incidents.releaseOnce({ incidentId: p.incidentId, onceKey: p.onceKey });
+    // A failed send opens no window: the retry (or the next anomaly) may send.
+    if (p.cooldownKey) await incidents.releaseOnce({ incidentId: p.incidentId, onceKey: p.cooldownKey });
+    await incidents.append({ incidentId: p.incidentId, entry: timelineEntry('notification-failed', { ...who, event: p.event, error: result.error, attempts: result.attempts }) });
+    p.log.warn({ ...who, err: result.error }, 'notification failed');
   }
 
   return {
@@ -96,25 +133,34 @@ export function createPlanNotifier(params: CreatePlanNotifierParameters): PlanNo
         log.debug({ target: p.targetId, event: payload.event }, 'notification suppressed by the cooldown');
         return;
       }
-      const { result, who } = await send(p);
-      if (result.ok) {
-        await incidents.append({
-          incidentId: incident.id,
-          entry: timelineEntry('notification-sent', { ...who, event: payload.event, httpStatus: result.status, attempts: result.attempts }),
-          onceKey,
+      const message = () =>
+        messageFromIncident({
+          event: channelEvent(payload.event),
+          incident: { ...incident, status: p.status },
+          ...chainOf(incident),
+          anomaly: p.anomaly,
+          outcomes: p.outcomes,
+          status: p.status,
         });
-        log.info({ ...who, event: payload.event }, 'notification sent');
-      } else {
-        await incidents.releaseOnce({ incidentId: incident.id, onceKey });
-        // A failed send opens no window: the retry (or the next anomaly) may send.
-        if (cooldownMs > 0) await incidents.releaseOnce({ incidentId: incident.id, onceKey: cooldownKey });
-        await incidents.append({ incidentId: incident.id, entry: timelineEntry('notification-failed', { ...who, event: payload.event, error: result.error, attempts: result.attempts }) });
-        log.warn({ ...who, err: result.error }, 'notification failed');
-      }
+      const delivery = await send(p.targetId, message, () => payload);
+      await record({ incidentId: incident.id, onceKey, event: payload.event, delivery, log, cooldownKey: cooldownMs > 0 ? cooldownKey : undefined });
+    },
+
+    async notifyEvent(p) {
+      const { incident, onceKey } = p;
+      if (await incidents.hasOnce({ incidentId: incident.id, onceKey })) return;
+      if (!(await incidents.claimOnce({ incidentId: incident.id, onceKey }))) return;
+      const message = () => messageFromIncident({ event: p.event, incident, ...chainOf(incident), escalation: p.escalation, actor: p.actor });
+      const payload = (): WebhookPayload => ({
+        event: p.event,
+        incident: { id: incident.id, status: incident.status, severity: incident.severity, protocol: incident.protocol, chainId: incident.chainId },
+        text: p.text,
+      });
+      const delivery = await send(p.targetId, message, payload);
+      await record({ incidentId: incident.id, onceKey, event: p.event, delivery, log: p.log });
     },
   };
 }
-
 /** The webhook payload's event as a channel event (they share names); anything else is an update. */
 export function channelEvent(event: string): NotificationEvent {
   return (notificationEvents as readonly string[]).includes(event) ? (event as NotificationEvent) : 'incident.updated';

@@ -66,11 +66,19 @@ describe('plan matching', () => {
   it('takes each distinct step once, in rule order, and no pause for observe-mode anomalies', () => {
     const config = makeConfig('0x0000000000000000000000000000000000000001');
     expect(planActions(config, makeAnomaly({ detectorId: 'vault-drain' })).actions).toEqual([
-      { kind: 'pause', targetId: 'pause-vault' }, { kind: 'record' }, { kind: 'notify', notifyId: 'ops' },
+      { kind: 'pause', targetId: 'pause-vault', dryRun: false }, { kind: 'record' }, { kind: 'notify', notifyId: 'ops', dryRun: false },
     ]);
     expect(planActions(config, makeAnomaly({ detectorId: 'vault-info', severity: 'info' })).actions).toEqual([]);
     expect(planActions(config, makeAnomaly({ detectorId: 'vault-drain', mode: 'observe' })).actions).toEqual([
-      { kind: 'record' }, { kind: 'notify', notifyId: 'ops' },
+      { kind: 'record' }, { kind: 'notify', notifyId: 'ops', dryRun: false },
+    ]);
+    // A step is a dry run only when every rule naming it says so; plan.dryRun is every step's default.
+    const dry = { plan: { dryRun: true, rules: [
+      { match: { minSeverity: 'high' as const }, steps: [{ pause: 'pause-vault' }, { notify: 'ops', dryRun: false }] },
+      { match: { minSeverity: 'high' as const }, steps: [{ pause: 'pause-vault', dryRun: false }, { page: 'primary' }] },
+    ] } };
+    expect(planActions(dry, makeAnomaly({ detectorId: 'vault-drain' })).actions).toEqual([
+      { kind: 'pause', targetId: 'pause-vault', dryRun: false }, { kind: 'notify', notifyId: 'ops', dryRun: false }, { kind: 'page', roleId: 'primary', dryRun: true },
     ]);
   });
 

@@ -5,7 +5,8 @@
  * Guarantees:
  * - Idempotent under job retries: the incident join, every timeline entry and every pause are
  *   keyed, so a retried job adds nothing twice and never sends a second pause tx.
- * - Pauses go first and are never delayed by anything else: notifications wait for the pause
+ * - Dry-run steps (plan.dryRun or a step's dryRun) are recorded as `dry-run` entries and send nothing.
+ * - Pauses go first and are never delayed by anything else: notifications and pages wait for the pause
  *   outcomes (up to `notifyWaitMs`, so people hear quickly even if a tx is slow) and their failures
  *   are recorded, never thrown.
  * - Throws only when a retry can help (an RPC or Redis error during a pause): the queue retries. Such
@@ -27,7 +28,10 @@ import { IncidentTransitionError } from '../incidents/store.js';
 import { timelineEntry, type IncidentStatus, type IncidentStore, type TimelineEntry } from '../incidents/types.js';
 import { anomalySubject, planActions } from './match.js';
 import { notificationPayload } from './notification.js';
+import { recordDryRuns } from './dry-run.js';
 import { createPlanNotifier } from './notify.js';
+import { createPager } from './paging.js';
+import type { PlanTimer, PlanTimers } from './timers.js';
 
 export interface CreatePlanRunnerParameters {
   config: Config;
@@ -46,6 +50,10 @@ export interface CreatePlanRunnerParameters {
   fetch?: typeof fetch;
   /** Notifications wait this long for pause outcomes before going out without them. Default 3000 ms. */
   notifyWaitMs?: number;
+  /** Escalation and quiet-hours timers (Redis delayed jobs); without them pages go out at once and never escalate. */
+  timers?: PlanTimers;
+  /** Default Date.now (quiet hours). */
+  now?: () => number;
 }
 
 export interface PlanHooks {
@@ -61,12 +69,15 @@ export interface PlanRunner {
    * way: every pause tx broadcast (or found unnecessary, or failed), or at once when no pause applies.
    */
   handle(anomaly: Anomaly, hooks?: PlanHooks): Promise<void>;
+  /** Runs a fired plan timer (an escalation level, a page held by quiet hours): see createPlanTimerWorker. */
+  handleTimer(timer: PlanTimer): Promise<void>;
 }
 
 export function createPlanRunner(params: CreatePlanRunnerParameters): PlanRunner {
   const { config, contracts, incidents, pausers } = params;
   const notifyWaitMs = params.notifyWaitMs ?? 3_000;
   const notifier = createPlanNotifier({ config, incidents, channels: params.channels, fetch: params.fetch });
+  const pager = createPager({ config, incidents, notifier, timers: params.timers, now: params.now });
 
   /** The pause target's config entry, its chain, and that chain's pauser (each may be missing). */
   function pauserFor(targetId: string): { target?: PauseTargetConfig; chainId?: number; pauser?: GuardianPauser } {
@@ -136,6 +147,7 @@ export function createPlanRunner(params: CreatePlanRunnerParameters): PlanRunner
         dispatched();
       }
     },
+    handleTimer: (timer) => pager.handleTimer(timer, params.log),
   };
 
   async function handleAnomaly(anomaly: Anomaly, dispatched: () => void): Promise<void> {
@@ -147,14 +159,14 @@ export function createPlanRunner(params: CreatePlanRunnerParameters): PlanRunner
       return;
     }
     // Start the pauses' reads now, so they overlap with opening the incident.
-    for (const action of actions) if (action.kind === 'pause') pauserFor(action.targetId).pauser?.prefetch(action.targetId);
+    for (const action of actions) if (action.kind === 'pause' && !action.dryRun) pauserFor(action.targetId).pauser?.prefetch(action.targetId);
     const subject = anomalySubject({ config, contracts, anomaly });
     const joined = await incidents.openOrJoin({ anomaly, ...subject, windowSeconds: config.plan.incidentWindow });
     const incidentId = joined.incident.id;
     const log = baseLog.child({ incident: incidentId });
     log.warn({ protocol: subject.protocol, created: joined.created, severity: anomaly.severity }, joined.created ? 'incident opened' : 'anomaly joined incident');
 
-    const pauseIds = actions.flatMap((action) => (action.kind === 'pause' ? [action.targetId] : []));
+    const pauseIds = actions.flatMap((action) => (action.kind === 'pause' && !action.dryRun ? [action.targetId] : []));
     // Not awaited before the pauses: on one Redis connection it still lands first in the timeline.
     const started =
       pauseIds.length > 0
@@ -208,9 +220,12 @@ export function createPlanRunner(params: CreatePlanRunnerParameters): PlanRunner
       return { status, outcomes: errors.length > 0 && failures.length === 0 ? undefined : outcomes, error };
     });
 
-    const notifyIds = actions.flatMap((action) => (action.kind === 'notify' ? [action.notifyId] : []));
+    const notifyIds = actions.flatMap((action) => (action.kind === 'notify' && !action.dryRun ? [action.notifyId] : []));
+    const roleIds = actions.flatMap((action) => (action.kind === 'page' && !action.dryRun ? [action.roleId] : []));
+    const dryRuns = recordDryRuns({ actions, config, contracts, incidents, incidentId, anomaly, log });
     const notified = (async () => {
-      if (notifyIds.length === 0) return;
+      await dryRuns;
+      if (notifyIds.length === 0 && roleIds.length === 0) return;
       let timer: Parameters<typeof clearTimeout>[0];
       const early = await Promise.race([
         settled.catch(() => undefined),
@@ -222,7 +237,10 @@ export function createPlanRunner(params: CreatePlanRunnerParameters): PlanRunner
       const status = early?.status ?? joined.incident.status;
       const outcomes = early?.outcomes;
       const payload = notificationPayload({ incident: joined.incident, status, anomaly, outcomes, created: joined.created });
-      await Promise.all(notifyIds.map((targetId) => notifier.notify({ targetId, incident: joined.incident, status, anomaly, outcomes, payload, log })));
+      await Promise.all([
+        ...notifyIds.map((targetId) => notifier.notify({ targetId, incident: joined.incident, status, anomaly, outcomes, payload, log })),
+        ...roleIds.map((roleId) => pager.page({ roleId, incident: joined.incident, status, anomaly, outcomes, payload, log })),
+      ]);
     })();
 
     const [result] = await Promise.all([settled, notified]);

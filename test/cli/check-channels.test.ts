@@ -16,7 +16,7 @@ describe('warden check: channel secrets', () => {
   });
 
   it('passes the row when every secret loads', async () => {
-    const result = await runCli(['check', '-c', example, '--json'], { ...base, SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXXXXXX', PAGERDUTY_ROUTING_KEY: 'R0123456789abcdef0123456789abcdef' });
+    const result = await runCli(['check', '-c', example, '--json'], { ...base, SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXXXXXX', PAGERDUTY_ROUTING_KEY: 'R0123456789abcdef0123456789abcdef', PAGERDUTY_BACKUP_ROUTING_KEY: 'B0123456789abcdef0123456789abcdef' });
     const row = rowOf(result.stdout);
     expect(row, result.stdout + result.stderr).toMatchObject({ ok: true });
     expect(row!.detail).toContain('oncall-pager (pagerduty)');
