@@ -29,7 +29,16 @@ export interface World {
   stop(): Promise<void>;
 }
 
-export async function startWorld(params: { blockTime?: number; guardianHasRole?: boolean } = {}): Promise<World> {
+export async function startWorld(
+  params: {
+    blockTime?: number;
+    guardianHasRole?: boolean;
+    /** A config instead of config/drill.yaml (it still gets the drill's variables: addresses, urls). */
+    configPath?: string;
+    /** More environment for the config and the channels' secrets. */
+    env?: Record<string, string>;
+  } = {},
+): Promise<World> {
   const anvil = await startAnvil({ blockTime: params.blockTime });
   const redis = await startRedisServer();
   const client = createPublicClient({ transport: http(anvil.url), pollingInterval: 50 });
@@ -38,8 +47,8 @@ export async function startWorld(params: { blockTime?: number; guardianHasRole?:
     rpcUrl: anvil.url,
     guardianAddress: params.guardianHasRole === false ? drillAccounts.attacker.address : undefined,
   });
-  const env = drillEnv({ base: process.env, rpcUrl: anvil.url, wsUrl: anvil.wsUrl, protocol, redisUrl: redis.url });
-  const loaded = await loadConfig({ path: defaultDrillConfigPath, env });
+  const env = drillEnv({ base: { ...process.env, ...params.env }, rpcUrl: anvil.url, wsUrl: anvil.wsUrl, protocol, redisUrl: redis.url });
+  const loaded = await loadConfig({ path: params.configPath ?? defaultDrillConfigPath, env });
   let captured = '';
   const sink = new PassThrough();
   sink.on('data', (chunk: Buffer) => (captured += chunk.toString()));
