@@ -15,6 +15,7 @@ import { createBalanceDropDetector } from './balance-drop.js';
 import { createCallDetector } from './call.js';
 import { createEventDetector } from './event.js';
 import { createInvariantDetector } from './invariant.js';
+import { createOracleDeviationDetector } from './oracle-deviation.js';
 import { createOutflowRateDetector } from './outflow-rate.js';
 import type { Detector } from './types.js';
 
@@ -26,6 +27,7 @@ export const detectorKinds = [
   { kind: 'call', description: 'A transaction to a watched contract calling a listed function (upgradeTo, setOracle, ...) from a sender outside an allowlist.' },
   { kind: 'invariant', description: 'A condition over view-call reads (vault.totalAssets() >= vault.totalSupply()) becomes false; checked every N blocks.' },
   { kind: 'outflow-rate', description: 'Net outflow of an ERC20 from a set of contracts within a sliding window exceeds a share of their holdings or an amount (ERC-7265 style).' },
+  { kind: 'oracle-deviation', description: 'A price read deviates from a reference read (another oracle, a pool) by more than X%, or moves more than Y% in one block.' },
 ] as const satisfies readonly { kind: DetectorConfig['kind']; description: string }[];
 
 export type DetectorKind = (typeof detectorKinds)[number]['kind'];
@@ -108,6 +110,8 @@ function buildDetector(entry: DetectorConfig, params: CreateDetectorsParameters,
     }
     case 'invariant':
       return createInvariantDetector({ ...common, contracts: params.contracts, ...entry.params });
+    case 'oracle-deviation':
+      return createOracleDeviationDetector({ ...common, contracts: params.contracts, ...entry.params });
     case 'outflow-rate': {
       const token = lookupContract(entry.params.token, 'params.token', params.contracts, issues);
       const holders = lookupContracts(entry.params.contracts, 'params.contracts', params.contracts, issues);

@@ -60,3 +60,36 @@ export const outflowRateDetector = z
       .refine((p) => p.maxOutflowPercent !== undefined || p.maxOutflow !== undefined, { message: 'set maxOutflowPercent, maxOutflow, or both' }),
   })
   .strict();
+
+const decimals = z.number().int('expected a whole number of decimals').min(0, 'expected 0 to 36 decimals').max(36, 'expected 0 to 36 decimals');
+const deviationPercent = z.number().gt(0, 'expected a percentage > 0').max(10_000, 'expected a percentage of at most 10000');
+
+export const oracleDeviationDetector = z
+  .object({
+    ...detectorBase,
+    kind: z.literal('oracle-deviation').describe('A price read deviates from a reference read by more than a percentage, or moves more than a percentage within one block.'),
+    params: z
+      .object({
+        price: z.string().min(1, 'expected a number expression').meta({
+          description: 'The watched price: a number expression over contract reads (a Chainlink-style feed, or any view function returning a number).',
+          examples: ['feed.latestRoundData().answer'],
+        }),
+        priceDecimals: decimals.optional().meta({ description: 'Decimals of the price value (Chainlink USD feeds: 8). Required with a reference; default 18.', examples: [8] }),
+        reference: z.string().min(1, 'expected a number expression').optional().meta({
+          description: 'What the price should agree with: another oracle, or a pool\'s reserves ratio.',
+          examples: ['pool.reserve1() * 1e18 / pool.reserve0()', 'backupFeed.latestRoundData().answer'],
+        }),
+        referenceDecimals: decimals.optional().meta({ description: 'Decimals of the reference value. Required with a reference.', examples: [18] }),
+        maxDeviationPercent: deviationPercent.optional().meta({
+          description: 'Raise when |price - reference| / reference exceeds this percentage (once; again after it came back within bounds).',
+          examples: [5],
+        }),
+        maxMovePercent: deviationPercent.optional().meta({ description: 'Raise when the price moves more than this percentage from the previous block\'s price.', examples: [10] }),
+      })
+      .strict()
+      .refine((p) => p.maxDeviationPercent !== undefined || p.maxMovePercent !== undefined, { message: 'set maxDeviationPercent (with a reference), maxMovePercent, or both' })
+      .refine((p) => p.reference === undefined || (p.priceDecimals !== undefined && p.referenceDecimals !== undefined), {
+        message: 'with a reference, set priceDecimals and referenceDecimals (e.g. 8 for a Chainlink USD feed, 18 for an expression scaled by 1e18) so both sides compare at the same scale',
+      }),
+  })
+  .strict();

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { detectorBase } from './schema-detector-base.js';
-import { invariantDetector, outflowRateDetector } from './schema-detectors-reads.js';
+import { invariantDetector, oracleDeviationDetector, outflowRateDetector } from './schema-detectors-reads.js';
 import { address, amount, identifier, percent, positiveInt } from './schema-values.js';
 
 const eventDetector = z
@@ -101,4 +101,5 @@ export const detectorSchema = z.discriminatedUnion('kind', [
   callDetector,
   invariantDetector,
   outflowRateDetector,
+  oracleDeviationDetector,
 ]);
