@@ -25,6 +25,15 @@ export interface CountingProxy {
   failMethods: Set<string>;
   /** When true every request answers 503 (a dead endpoint) and WebSocket upgrades are refused. */
   down: boolean;
+  /**
+   * When set, eth_getLogs requests over more than `maxRange` blocks, or whose answer holds more than
+   * `maxResults` logs, get a JSON-RPC error instead (a provider's limits), like
+   * `{ code: -32005, message: 'query returned more than 10 results' }`. `suggestRange` adds Infura's
+   * "Try with this block range [0x.., 0x..]" hint.
+   */
+  logLimits?: { maxRange?: number; maxResults?: number; code?: number; message?: string; suggestRange?: boolean };
+  /** eth_getLogs requests refused by `logLimits` since start or the last reset(). */
+  refusedLogQueries(): number;
   /** Cuts every open WebSocket connection (the client sees the socket close). */
   dropWebSockets(): void;
   stop(): Promise<void>;
@@ -34,6 +43,7 @@ export async function startCountingProxy(params: { target: string; port?: number
   const target = new URL(params.target);
   const port = params.port ?? (await freePort());
   let counts: Record<string, number> = {};
+  let refused = 0;
   const sockets = new Set<Duplex>();
   const proxy: CountingProxy = {
     url: `http://127.0.0.1:${port}`,
@@ -42,7 +52,9 @@ export async function startCountingProxy(params: { target: string; port?: number
     total: () => Object.values(counts).reduce((a, b) => a + b, 0),
     reset: () => {
       counts = {};
+      refused = 0;
     },
+    refusedLogQueries: () => refused,
     failMethods: new Set(),
     down: false,
     dropWebSockets: () => {
@@ -72,11 +84,48 @@ export async function startCountingProxy(params: { target: string; port?: number
     }
     try {
       const upstream = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-      res.writeHead(upstream.status, { 'content-type': 'application/json' }).end(await upstream.text());
+      const text = await upstream.text();
+      res.writeHead(upstream.status, { 'content-type': 'application/json' }).end(proxy.logLimits ? applyLogLimits(body, text) : text);
     } catch (error) {
       res.writeHead(502).end(String(error));
     }
   });
+
+  /** Replaces the answers of eth_getLogs requests beyond `logLimits` with the provider's error. */
+  function applyLogLimits(requestText: string, responseText: string): string {
+    const limits = proxy.logLimits!;
+    type Request = { id?: unknown; method?: string; params?: { fromBlock?: string; toBlock?: string }[] };
+    type Response = { id?: unknown; result?: unknown };
+    let requests: Request | Request[];
+    let responses: Response | Response[];
+    try {
+      requests = JSON.parse(requestText) as Request | Request[];
+      responses = JSON.parse(responseText) as Response | Response[];
+    } catch {
+      return responseText;
+    }
+    const limit = (request: Request, response: Response): Response => {
+      if (request.method !== 'eth_getLogs' || !Array.isArray(response.result)) return response;
+      const filter = request.params?.[0] ?? {};
+      const from = filter.fromBlock?.startsWith('0x') ? Number(filter.fromBlock) : undefined;
+      const to = filter.toBlock?.startsWith('0x') ? Number(filter.toBlock) : undefined;
+      const width = from !== undefined && to !== undefined ? to - from + 1 : 1;
+      const tooWide = limits.maxRange !== undefined && width > limits.maxRange;
+      const tooMany = limits.maxResults !== undefined && response.result.length > limits.maxResults;
+      if (!tooWide && !tooMany) return response;
+      refused++;
+      const allowed = Math.max(1, limits.maxRange ?? Math.floor(width / 4));
+      const hint = limits.suggestRange && from !== undefined ? ` Try with this block range [0x${from.toString(16)}, 0x${(from + allowed - 1).toString(16)}].` : '';
+      const message = limits.message ?? (tooWide ? 'block range too large' : `query returned more than ${limits.maxResults} results`);
+      return { jsonrpc: '2.0', id: response.id, error: { code: limits.code ?? -32005, message: `${message}${hint}` } } as Response;
+    };
+    if (Array.isArray(requests) && Array.isArray(responses)) {
+      const byId = new Map(requests.map((r) => [JSON.stringify(r.id), r]));
+      return JSON.stringify(responses.map((response) => limit(byId.get(JSON.stringify(response.id)) ?? {}, response)));
+    }
+    if (!Array.isArray(requests) && !Array.isArray(responses)) return JSON.stringify(limit(requests, responses));
+    return responseText;
+  }
 
   // WebSocket: replay the upgrade request to the target and splice the two sockets.
   server.on('upgrade', (req, socket, head) => {
