@@ -10,13 +10,11 @@
  * after the pause dispatch, like every notification).
  */
 import type { Logger } from 'pino';
-import { severityRank, type Anomaly } from '../../detectors/types.js';
-import type { PauseOutcome } from '../../responders/pause-guardian.js';
-import type { WebhookPayload } from '../../responders/notify-webhook.js';
+import { severityRank } from '../../detectors/types.js';
 import type { Config, PlanRole } from '../config/schema.js';
-import { timelineEntry, type IncidentStatus, type IncidentStore, type IncidentSummary } from '../incidents/types.js';
+import { timelineEntry, type IncidentStore, type IncidentSummary } from '../incidents/types.js';
 import { notificationPayload } from './notification.js';
-import type { PlanNotifier } from './notify.js';
+import type { PlanNotifier, PlanNotifyParameters } from './notify.js';
 import { quietUntil } from './quiet-hours.js';
 import type { PlanTimer, PlanTimers } from './timers.js';
 
@@ -30,14 +28,9 @@ export interface CreatePagerParameters {
   now?: () => number;
 }
 
-export interface PageParameters {
+/** What a notify step gets, for a role instead of one channel. */
+export interface PageParameters extends Omit<PlanNotifyParameters, 'targetId'> {
   roleId: string;
-  incident: IncidentSummary;
-  status: IncidentStatus;
-  anomaly: Anomaly;
-  outcomes: readonly PauseOutcome[] | undefined;
-  payload: WebhookPayload;
-  log: Logger;
   /** A page held back by quiet hours is being sent now: do not hold it again. */
   ignoreQuietHours?: boolean;
 }
