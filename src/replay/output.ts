@@ -82,7 +82,7 @@ export function formatDetectorTable(rows: DetectorRow[], options: { hitBlocks?: 
     'errors',
     ...(options.hitBlocks ? ['first hit', 'last hit'] : []),
     'time ms',
-    'µs/eval',
+    'us/eval',
   ];
   return formatTable(
     rows.map((row) => ({
@@ -95,7 +95,7 @@ export function formatDetectorTable(rows: DetectorRow[], options: { hitBlocks?: 
       'first hit': row.firstHitBlock ?? '-',
       'last hit': row.lastHitBlock ?? '-',
       'time ms': row.totals.timeMs.toFixed(1),
-      'µs/eval': row.totals.evaluations > 0 ? ((row.totals.timeMs * 1000) / row.totals.evaluations).toFixed(1) : '-',
+      'us/eval': row.totals.evaluations > 0 ? ((row.totals.timeMs * 1000) / row.totals.evaluations).toFixed(1) : '-',
     })),
     columns,
   );
