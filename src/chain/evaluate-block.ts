@@ -13,7 +13,7 @@
  *   `evaluate()` / `handleReorg()` reject with that `DetectorStateError` (the block must be retried);
  * - per detector and block: one evaluation, its hits (anomalies), errors and time spent (see `DetectorRunStats`).
  */
-import { decodeEventLog, getAddress, toEventSelector, type Address, type Hex, type Log } from 'viem';
+import { getAddress, toEventSelector, type Address, type Hex, type Log } from 'viem';
 import type { Logger } from 'pino';
 import {
   anomalyId,
@@ -32,6 +32,7 @@ import {
 import type { ResolvedContract } from '../config/contracts.js';
 import { bloomMayContain } from './bloom.js';
 import { trackStateFailures } from './detector-state.js';
+import { cachedAddress, createLogDecoder } from './log-decoder.js';
 import { describeError } from '../errors.js';
 
 export interface PrepareDetectorsParameters {
@@ -122,7 +123,9 @@ interface Prepared {
 
 export function prepareDetectors(params: PrepareDetectorsParameters): PreparedDetectors {
   const { chainId, chainName, log } = params;
-  const contractsByAddress = new Map(params.contracts.filter((c) => c.chainId === chainId).map((c) => [c.address.toLowerCase(), c]));
+  const contractsByAddress = new Map(
+    params.contracts.filter((c) => c.chainId === chainId).map((c) => [c.address.toLowerCase(), { contract: c, decode: createLogDecoder(c.abi) }]),
+  );
   const prepared: Prepared[] = params.detectors
     .filter((d) => d.chainId === chainId)
     .map((detector) => ({
@@ -145,27 +148,25 @@ export function prepareDetectors(params: PrepareDetectorsParameters): PreparedDe
   }
 
   function decode(raw: Log): DecodedLog {
-    const address = getAddress(raw.address);
-    const contract = contractsByAddress.get(address.toLowerCase());
-    const base: DecodedLog = {
+    const lower = raw.address.toLowerCase();
+    const known = contractsByAddress.get(lower);
+    const address = cachedAddress(lower.slice(2));
+    const decoded = known?.decode(raw.topics, raw.data);
+    let args: Record<string, unknown> = {};
+    // Undecoded (not in the ABI, or malformed): raw topics and data stay available.
+    if (decoded?.args) args = Array.isArray(decoded.args) ? Object.fromEntries(decoded.args.map((v, i) => [String(i), v])) : decoded.args;
+    return {
       address,
-      contract: contract?.name ?? address,
-      args: {},
-      topics: [...raw.topics] as Hex[],
+      contract: known?.contract.name ?? address,
+      ...(decoded ? { eventName: decoded.eventName } : {}),
+      args,
+      topics: raw.topics as Hex[],
       data: raw.data,
       logIndex: Number(raw.logIndex),
       transactionHash: raw.transactionHash!,
       blockNumber: Number(raw.blockNumber),
       blockHash: raw.blockHash!,
     };
-    if (!contract) return base;
-    try {
-      const decoded = decodeEventLog({ abi: contract.abi, topics: raw.topics as [Hex, ...Hex[]], data: raw.data });
-      const args = Array.isArray(decoded.args) ? Object.fromEntries(decoded.args.map((v, i) => [String(i), v])) : (decoded.args ?? {});
-      return { ...base, eventName: decoded.eventName, args: args as Record<string, unknown> };
-    } catch {
-      return base; // not in the ABI (or malformed): raw topics and data stay available
-    }
   }
 
   /** Each detector's logs; a log no detector wants is never decoded. */
