@@ -5,10 +5,11 @@
  *
  * One process runs both halves (follow + respond); several replicas may share a Redis.
  */
+import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import { getAddress, type Address, type LocalAccount } from 'viem';
 import { createDetectors } from '../detectors/index.js';
-import type { Anomaly } from '../detectors/types.js';
+import type { Anomaly, Detector } from '../detectors/types.js';
 import { loadGuardianAccount } from '../responders/guardian-key.js';
 import { ChannelSecretError, createChannels, loadChannelSecrets, type NotificationChannel } from '../responders/notify/index.js';
 import { createSafeServices } from '../responders/safe/services.js';
@@ -17,17 +18,21 @@ import { createChainReadiness } from './readiness/chain.js';
 import { createGuardianPauser, resolvePauseTargets, type GuardianPauser, type PauseBroadcast } from '../responders/pause-guardian.js';
 import { createBlockProcessor } from './chain/block-processor.js';
 import { createCheckpointStore } from './chain/checkpoint.js';
-import { createChainClients } from './chain/clients.js';
+import { createChainClients, type ChainClients } from './chain/clients.js';
 import { createChainFollower } from './chain/follower.js';
 import { ConfigError } from './config/errors.js';
-import type { LoadedConfig } from './config/load.js';
+import { loadConfig, type LoadedConfig } from './config/load.js';
+import type { ResolvedContract } from './config/contracts.js';
+import type { ChainConfig } from './config/schema.js';
+import { listenForReloads, type ReloadListener, type ReloadOutcome } from './reload/control.js';
+import { prepareReload } from './reload/prepare.js';
 import { startHealthServer, type ChainHealth, type HealthServer } from './http/health.js';
 import { warmUpIncidentStore } from './incidents/warm-up.js';
 import { createIncidentStore, type IncidentStore } from './incidents/store.js';
 import { registerSecret, registerUrlSecrets, type Logger } from './log.js';
 import { createActOnHead } from './plan/act-on-head.js';
 import { createAfterReorg } from './plan/after-reorg.js';
-import { createPlanRunner } from './plan/runner.js';
+import { createPlanRunner, type PlanRunner } from './plan/runner.js';
 import { createPlanTimers, createPlanTimerWorker, type PlanTimers, type PlanTimerWorker } from './plan/timers.js';
 import { createAnomalyQueue, createAnomalyWorker, type AnomalyQueue } from './queue/anomaly-queue.js';
 import { redisUnavailable } from './redis.js';
@@ -57,6 +62,11 @@ export interface Warden {
   start(): Promise<void>;
   /** Stops following, finishes the response in flight, closes connections. Safe to call twice. */
   stop(): Promise<void>;
+  /**
+   * Re-reads the config file and swaps in its detectors, plan and contracts (see reload in daemon.ts);
+   * also run by SIGHUP and `warden reload`. An invalid file is rejected, the running config kept.
+   */
+  reloadFromFile(): Promise<ReloadOutcome>;
   /** Where the health endpoint listens (after start), e.g. `127.0.0.1:9464`. */
   healthAddress(): string | undefined;
   /** Where each chain's follower stands (what /healthz reports). */
@@ -87,20 +97,23 @@ export function createWarden(params: CreateWardenParameters): Warden {
   const safeServices = createSafeServices({ safes: config.responders.safes, env });
   // A pause through a Safe or module is emitted with the Safe as its account: warden's doing too.
   const pausingAccounts = [...(account ? [account.address] : []), ...config.responders.safes.map((safe) => getAddress(safe.address))];
-  const detectors = createDetectors({ config, contracts, guardianAddresses: pausingAccounts, log });
-  const pauseTargets = resolvePauseTargets(config, contracts);
-  const chainParts = config.chains.map((chain) => {
-    const clients = createChainClients({ chain });
-    const processor = createBlockProcessor({
+  const detectors = createDetectors({ config, contracts, guardianAddresses: pausingAccounts, log, customModules: loaded.customDetectors });
+  /** One chain's block processor; a reload builds new ones from the reloaded detectors and contracts. */
+  const processorFor = (chain: ChainConfig, clients: ChainClients, byName: Map<string, ResolvedContract>, built: Detector[]) =>
+    createBlockProcessor({
       chainId: chain.id,
       chainName: chain.name,
       client: clients.http,
-      contracts: [...contracts.values()].filter((contract) => contract.chainId === chain.id),
-      detectors: detectors.filter((detector) => detector.chainId === chain.id),
+      contracts: [...byName.values()].filter((contract) => contract.chainId === chain.id),
+      detectors: built.filter((detector) => detector.chainId === chain.id),
       redis,
       keyPrefix,
       log,
     });
+  const pauseTargets = resolvePauseTargets(config, contracts);
+  const chainParts = config.chains.map((chain) => {
+    const clients = createChainClients({ chain });
+    const processor = processorFor(chain, clients, contracts, detectors);
     const targets = pauseTargets.filter((target) => target.chainId === chain.id);
     const pauser: GuardianPauser | undefined =
       account && config.responders.guardian && targets.length > 0
@@ -140,7 +153,14 @@ export function createWarden(params: CreateWardenParameters): Warden {
     },
     close: async () => timerQueue?.close(),
   };
-  const planRunner = createPlanRunner({ config, contracts, incidents, pausers, channels, log, timers: usesTimers ? timers : undefined });
+  const runnerFor = (running: LoadedConfig) =>
+    createPlanRunner({ config: running.config, contracts: running.contracts, incidents, pausers, channels, log, timers: usesTimers ? timers : undefined });
+  // Swapped by a reload; the queue worker, act-on-head and the timers always reach the current one.
+  let current = { loaded, runner: runnerFor(loaded) };
+  const planRunner: PlanRunner = {
+    handle: (anomaly, hooks) => current.runner.handle(anomaly, hooks),
+    handleTimer: (timer) => current.runner.handleTimer(timer),
+  };
   const actOnHead = createActOnHead({ runner: planRunner });
   const afterReorg = createAfterReorg({ incidents, log });
   /** Longest the queue write (and so the next block) waits for local pauses to be broadcast. */
@@ -187,6 +207,7 @@ export function createWarden(params: CreateWardenParameters): Warden {
 
   let stopped = false;
   let health: HealthServer | undefined;
+  let reloadListener: ReloadListener | undefined;
 
   /**
    * Followers with a WebSocket url start on HTTP polling and switch once subscribed. Give the socket
@@ -219,7 +240,42 @@ export function createWarden(params: CreateWardenParameters): Warden {
       secondsSinceLastBlock: lastBlockAt[index] === undefined ? undefined : Math.round((Date.now() - lastBlockAt[index]!) / 100) / 10,
     }));
 
+  /**
+   * Swaps in the detectors, plan and contracts of `next` between two blocks of each chain: the block
+   * in flight finishes with the old ones, the next block uses the new; checkpoints are untouched, so
+   * no block is skipped or processed twice. Everything is built before anything is swapped: an
+   * invalid config throws a ConfigError and the running one stays.
+   */
+  function reload(next: LoadedConfig): ReloadOutcome {
+    const prepared = prepareReload({ running: current.loaded, next });
+    const built = createDetectors({ config: prepared.loaded.config, contracts: prepared.loaded.contracts, guardianAddresses: pausingAccounts, log });
+    const processors = chainParts.map((part) => processorFor(part.chain, part.clients, prepared.loaded.contracts, built));
+    const runner = runnerFor(prepared.loaded);
+    chainParts.forEach((part, index) => (part.processor = processors[index]!));
+    current = { loaded: prepared.loaded, runner };
+    if (prepared.needsRestart.length > 0) log.warn({ sections: prepared.needsRestart }, 'config reloaded, but these sections changed and need a restart; their running values are kept');
+    log.info({ changed: prepared.changed, detectors: built.length }, 'config reloaded');
+    return { ok: true, changed: prepared.changed, needsRestart: prepared.needsRestart };
+  }
+  /** One reload at a time (a signal and a `warden reload` may arrive together). */
+  let reloading: Promise<unknown> = Promise.resolve();
+  function reloadFromFile(): Promise<ReloadOutcome> {
+    const run = reloading.then(async (): Promise<ReloadOutcome> => {
+      if (!loaded.file) return { ok: false, error: 'this warden was not started from a config file; nothing to reload' };
+      try {
+        return reload(await loadConfig({ path: loaded.file, env }));
+      } catch (error) {
+        const message = error instanceof ConfigError ? error.message : describeError(error);
+        log.error({ err: message }, 'config reload rejected; the running config is kept');
+        return { ok: false, error: message };
+      }
+    });
+    reloading = run;
+    return run;
+  }
+
   return {
+    reloadFromFile,
     healthAddress: () => health?.address,
     chains: chainStatus,
     incidents,
@@ -254,6 +310,7 @@ export function createWarden(params: CreateWardenParameters): Warden {
         timerQueue = createPlanTimers({ redisUrl: config.redis.url, keyPrefix });
         timerWorker = createPlanTimerWorker({ redisUrl: config.redis.url, keyPrefix, log, handle: (timer) => planRunner.handleTimer(timer) });
       }
+      reloadListener = await listenForReloads({ redisUrl: config.redis.url, keyPrefix, replicaId: `${hostname()}:${process.pid}`, log, reload: reloadFromFile });
       await Promise.all(followers.map((follower) => follower.start()));
       await waitForSockets();
       log.info({ chains: config.chains.map((chain) => chain.name), detectors: detectors.length, guardian: account?.address, health: health.address }, 'warden is following');
@@ -265,6 +322,7 @@ export function createWarden(params: CreateWardenParameters): Warden {
       // Finish the responses in flight (pauses started at detection) before closing connections.
       await Promise.all([actOnHead.drain(), afterReorg.drain(), ...chainParts.map((part) => part.readiness?.idle())]);
       await health?.close();
+      await reloadListener?.close();
       await worker?.close();
       await timerWorker?.close();
       await queue?.close();

@@ -14,6 +14,7 @@ import { registerImportCommand } from './import.js';
 import { registerIncidentsCommand } from './incidents.js';
 import { registerPlanCommand } from './plan.js';
 import { registerRecoverCommand } from './recover.js';
+import { registerReloadCommand } from './reload.js';
 import { registerReplayCommand } from './replay.js';
 import { registerRunCommand } from './run.js';
 import { registerStatsCommand } from './stats.js';
@@ -25,6 +26,7 @@ const program = new Command()
   .exitOverride();
 
 registerRunCommand(program);
+registerReloadCommand(program);
 registerCheckCommand(program);
 registerIncidentsCommand(program);
 registerPlanCommand(program);

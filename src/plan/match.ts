@@ -51,16 +51,26 @@ function stepAction(step: PlanStep, planDryRun: boolean): PlanAction {
   return { kind: 'page', roleId: step.page, dryRun };
 }
 
-/** Contract names a detector is configured to watch. */
+/** Contract names a detector is configured to watch (for expression kinds: the contracts its reads call). */
 export function detectorContractNames(detector: DetectorConfig | undefined): string[] {
   if (!detector) return [];
   switch (detector.kind) {
-    case 'event':
-    case 'admin-change':
-      return [...detector.params.contracts];
     case 'balance-drop':
       return [detector.params.contract];
+    case 'outflow-rate':
+      return [...detector.params.contracts, detector.params.token];
+    case 'invariant':
+      return calledContracts(detector.params.expression);
+    case 'oracle-deviation':
+      return calledContracts(`${detector.params.price} ${detector.params.reference ?? ''}`);
+    default:
+      return 'contracts' in detector.params ? [...(detector.params.contracts as string[])] : 'contracts' in detector ? [...(detector.contracts as string[])] : [];
   }
+}
+
+/** `name` of every `name.fn(` in an expression; callers keep those that are configured contracts. */
+function calledContracts(expression: string): string[] {
+  return [...new Set([...expression.matchAll(/\b([A-Za-z][A-Za-z0-9_-]*)\s*\.\s*[A-Za-z_]\w*\s*\(/g)].map((match) => match[1]!))];
 }
 
 /**
