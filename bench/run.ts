@@ -1,16 +1,21 @@
 /**
- * `npm run bench`: containment latency over repeated drills and RPC calls per block.
- * Prints a summary and writes bench/results.json. Options: --runs N (default 20), --skip-drills.
+ * `npm run bench`: containment latency over repeated drills, RPC calls per block, and replay throughput.
+ * Prints a summary and writes bench/results.json. Options: --runs N (default 20), --skip-drills,
+ * --skip-calls, --skip-replay, --replay-logs N (default 200000).
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { startRedisServer } from '../src/drill/processes.js';
 import { benchDrillLatency } from './drill-latency.js';
+import { benchReplay } from './replay.js';
 import { benchCallsPerBlock, type CallsPerBlock } from './rpc-calls.js';
 
 const args = process.argv.slice(2);
 const runs = Number(args[args.indexOf('--runs') + 1] ?? 20) || 20;
 const skipDrills = args.includes('--skip-drills');
+const skipCalls = args.includes('--skip-calls');
+const skipReplay = args.includes('--skip-replay');
+const replayLogs = args.includes('--replay-logs') ? Number(args[args.indexOf('--replay-logs') + 1]) : 200_000;
 
 const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform}/${process.arch}` };
 console.log(`machine: ${JSON.stringify(machine)}`);
@@ -22,18 +27,39 @@ if (drills) {
   console.log(`headToBroadcastMs p50=${drills.headToBroadcastMs.p50} p95=${drills.headToBroadcastMs.p95} p99=${drills.headToBroadcastMs.p99} (min ${drills.headToBroadcastMs.min}, max ${drills.headToBroadcastMs.max})`);
 }
 
-const redis = await startRedisServer();
 const calls: CallsPerBlock[] = [];
-try {
-  calls.push(...(await benchCallsPerBlock({ redisUrl: redis.url, contracts: 1, withReads: false, quietBlocks: 200, activeBlocks: 0, label: 'event-only over WebSocket' })));
-  for (const contracts of [1, 10, 100]) {
-    calls.push(...(await benchCallsPerBlock({ redisUrl: redis.url, contracts, withReads: true, quietBlocks: 50, activeBlocks: 50, label: `${contracts} contracts, event + balance-drop each` })));
+if (!skipCalls) {
+  const redis = await startRedisServer();
+  try {
+    calls.push(...(await benchCallsPerBlock({ redisUrl: redis.url, contracts: 1, withReads: false, quietBlocks: 200, activeBlocks: 0, label: 'event-only over WebSocket' })));
+    for (const contracts of [1, 10, 100]) {
+      calls.push(...(await benchCallsPerBlock({ redisUrl: redis.url, contracts, withReads: true, quietBlocks: 50, activeBlocks: 50, label: `${contracts} contracts, event + balance-drop each` })));
+    }
+  } finally {
+    await redis.stop();
   }
-} finally {
-  await redis.stop();
+  console.log('\nJSON-RPC calls per block (counted by method by a proxy in front of anvil; batched calls count one each):');
+  for (const row of calls) console.log(`  ${row.scenario.padEnd(55)} ${row.perBlock.toFixed(3).padStart(7)}  ${JSON.stringify(row.byMethod)}`);
 }
-console.log('\nJSON-RPC calls per block (counted by method by a proxy in front of anvil; batched calls count one each):');
-for (const row of calls) console.log(`  ${row.scenario.padEnd(55)} ${row.perBlock.toFixed(3).padStart(7)}  ${JSON.stringify(row.byMethod)}`);
 
-await writeFile(new URL('./results.json', import.meta.url), `${JSON.stringify({ date: new Date().toISOString(), machine, drills, callsPerBlock: calls }, null, 2)}\n`);
+const replay = skipReplay ? undefined : await benchReplay({ logs: replayLogs });
+if (replay) {
+  console.log(`\nreplay: ${replay.logs} logs in ${replay.blocks} blocks (${replay.anomalies} anomalies), generated in ${(replay.generateMs / 1000).toFixed(1)} s`);
+  console.log(`  our processing: ${replay.ourLogsPerSecond} logs/s decoded and evaluated (${replay.processingMs} ms; target >= 100000)`);
+  console.log(`  end to end:     ${replay.endToEndLogsPerSecond} logs/s (${replay.elapsedMs} ms, of which ${replay.rpcWaitMs} ms waiting for the RPC)`);
+}
+
+// A skipped part keeps its previous results (named in carriedOver, with the date they were measured).
+const resultsFile = new URL('./results.json', import.meta.url);
+const previous = (await readFile(resultsFile, 'utf8').then((text) => JSON.parse(text) as Record<string, unknown>).catch(() => ({}))) as Record<string, unknown>;
+const skipped = [...(skipDrills ? ['drills'] : []), ...(skipCalls ? ['callsPerBlock'] : []), ...(skipReplay ? ['replay'] : [])];
+const results = {
+  date: new Date().toISOString(),
+  machine,
+  drills: drills ?? previous.drills,
+  callsPerBlock: skipCalls ? previous.callsPerBlock : calls,
+  replay: replay ?? previous.replay,
+  ...(skipped.length > 0 ? { carriedOver: { parts: skipped, measured: (previous.carriedOver as { measured?: string } | undefined)?.measured ?? previous.date } } : {}),
+};
+await writeFile(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
 console.log('\nwrote bench/results.json');
