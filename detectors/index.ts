@@ -13,6 +13,7 @@ import type { Config, DetectorConfig } from '../src/config/schema.js';
 import { createAdminChangeDetector } from './admin-change.js';
 import { createBalanceDropDetector } from './balance-drop.js';
 import { createCallDetector } from './call.js';
+import { createCustomDetector, type CustomDetectorModules } from './custom.js';
 import { createEventDetector } from './event.js';
 import { createInvariantDetector } from './invariant.js';
 import { createOracleDeviationDetector } from './oracle-deviation.js';
@@ -28,6 +29,7 @@ export const detectorKinds = [
   { kind: 'invariant', description: 'A condition over view-call reads (vault.totalAssets() >= vault.totalSupply()) becomes false; checked every N blocks.' },
   { kind: 'outflow-rate', description: 'Net outflow of an ERC20 from a set of contracts within a sliding window exceeds a share of their holdings or an amount (ERC-7265 style).' },
   { kind: 'oracle-deviation', description: 'A price read deviates from a reference read (another oracle, a pool) by more than X%, or moves more than Y% in one block.' },
+  { kind: 'custom', description: 'Your own TypeScript module made with defineDetector (detectors/define.ts), named in the config.' },
 ] as const satisfies readonly { kind: DetectorConfig['kind']; description: string }[];
 
 export type DetectorKind = (typeof detectorKinds)[number]['kind'];
@@ -39,6 +41,8 @@ export interface CreateDetectorsParameters {
   guardianAddresses?: Address[];
   /** Receives run-time condition errors of event detectors (they never throw). */
   log?: Logger;
+  /** Modules of `custom` detectors, imported beforehand (loadConfig does: LoadedConfig.customDetectors). */
+  customModules?: CustomDetectorModules;
 }
 
 export type CreateDetectorsErrorType = ConfigError;
@@ -110,6 +114,17 @@ function buildDetector(entry: DetectorConfig, params: CreateDetectorsParameters,
     }
     case 'invariant':
       return createInvariantDetector({ ...common, contracts: params.contracts, ...entry.params });
+    case 'custom': {
+      const module = params.customModules?.get(entry.module);
+      if (!module) {
+        issues.push({ path: 'module', message: `module ${entry.module} was not loaded: load the config with loadConfig (it imports custom detector modules) and pass LoadedConfig.customDetectors as customModules` });
+        return undefined;
+      }
+      const contracts = lookupContracts(entry.contracts, 'contracts', params.contracts, issues);
+      const chainId = contracts && singleChain(contracts, 'contracts', issues);
+      if (!contracts || chainId === undefined) return undefined;
+      return createCustomDetector({ ...common, chainId, modulePath: entry.module, module, contracts, params: entry.params });
+    }
     case 'oracle-deviation':
       return createOracleDeviationDetector({ ...common, contracts: params.contracts, ...entry.params });
     case 'outflow-rate': {

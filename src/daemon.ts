@@ -248,7 +248,7 @@ export function createWarden(params: CreateWardenParameters): Warden {
    */
   function reload(next: LoadedConfig): ReloadOutcome {
     const prepared = prepareReload({ running: current.loaded, next });
-    const built = createDetectors({ config: prepared.loaded.config, contracts: prepared.loaded.contracts, guardianAddresses: pausingAccounts, log });
+    const built = createDetectors({ config: prepared.loaded.config, contracts: prepared.loaded.contracts, guardianAddresses: pausingAccounts, log, customModules: next.customDetectors });
     const processors = chainParts.map((part) => processorFor(part.chain, part.clients, prepared.loaded.contracts, built));
     const runner = runnerFor(prepared.loaded);
     chainParts.forEach((part, index) => (part.processor = processors[index]!));

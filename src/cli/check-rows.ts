@@ -91,7 +91,7 @@ export async function configRows(params: { path: string; env?: NodeJS.ProcessEnv
       issues.push(...error.issues);
     }
   };
-  collect(() => createDetectors({ config, contracts, guardianAddresses: account ? [account.address] : [] }));
+  collect(() => createDetectors({ config, contracts, guardianAddresses: account ? [account.address] : [], customModules: loaded.customDetectors }));
   collect(() => resolvePauseTargets(config, contracts));
   if (issues.length > 0) throw new ConfigError(issues, params.path);
   return { rows, loaded, guardian: account?.address, account };

@@ -31,8 +31,8 @@ export function registerReloadCommand(program: Command): void {
       ]);
       // An invalid file fails here, with every problem and its path, before any daemon is asked
       // (the detectors too: their conditions are compiled against the ABIs).
-      const { config, contracts } = await loadConfig({ path: options.config });
-      createDetectors({ config, contracts });
+      const { config, contracts, customDetectors } = await loadConfig({ path: options.config });
+      createDetectors({ config, contracts, customModules: customDetectors });
       const result = await requestReload({ redisUrl: config.redis.url, keyPrefix: config.redis.keyPrefix, timeoutMs: options.timeout * 1000 });
       const failed = Object.values(result.outcomes).filter((outcome) => !outcome.ok).length;
       const missing = result.receivers - Object.keys(result.outcomes).length;

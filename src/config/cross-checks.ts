@@ -63,6 +63,8 @@ export function checkReferences({ config }: { config: Config }): PathIssue[] {
           add([...params, 'token'], `token "${token}" is on chain ${tokenChain} but contract "${detector.params.contract}" is on chain ${contractChain}`);
         }
       }
+    } else if (detector.kind === 'custom') {
+      detector.contracts.forEach((name, position) => requireContract(['detectors', index, 'contracts', position], name));
     } else if ('contracts' in detector.params) {
       detector.params.contracts.forEach((name, position) => requireContract([...params, 'contracts', position], name));
     }

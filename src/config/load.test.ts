@@ -121,7 +121,7 @@ describe('loadConfig: each kind of error names its path and what would be valid'
     {
       name: 'unknown detector kind',
       load: () => loadEdited((c) => (c.detectors[0].kind = 'events')),
-      issues: ['detectors[0].kind: expected one of "event", "balance-drop", "admin-change", got "events"; did you mean "event"?'],
+      issues: ['detectors[0].kind: expected one of "event", "balance-drop", "admin-change", "call", "invariant", "outflow-rate", "oracle-deviation", "custom", got "events"; did you mean "event"?'],
     },
     {
       name: 'bad amount',

@@ -7,6 +7,8 @@
  * const { config, contracts } = await loadConfig({ path: 'config/drill.yaml' });
  */
 import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { loadCustomDetectorModules, type CustomDetectorModules } from '../../detectors/custom.js';
 import type { ResolvedContract } from './contracts.js';
 import { resolveContracts } from './contracts.js';
 import { checkReferences } from './cross-checks.js';
@@ -23,6 +25,8 @@ export interface LoadedConfig {
   contracts: Map<string, ResolvedContract>;
   /** The file it came from, when loaded from one. */
   file?: string;
+  /** Modules of `custom` detectors, imported by loadConfig (parseConfigText, being synchronous, leaves this unset). */
+  customDetectors?: CustomDetectorModules;
 }
 
 export interface LoadConfigParameters {
@@ -43,7 +47,7 @@ export interface ParseConfigTextParameters {
 export type LoadConfigErrorType = ConfigError;
 
 /**
- * Reads and validates a config file.
+ * Reads and validates a config file, and imports the modules of its `custom` detectors.
  * @throws ConfigError with every issue found; the file's own read error (ENOENT, ...) as a ConfigError too.
  */
 export async function loadConfig({ path, env }: LoadConfigParameters): Promise<LoadedConfig> {
@@ -54,7 +58,14 @@ export async function loadConfig({ path, env }: LoadConfigParameters): Promise<L
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
     throw new ConfigError([{ path: '', message: `cannot read the config: ${reason}` }], path);
   }
-  return parseConfigText({ text, file: path, env });
+  const loaded = parseConfigText({ text, file: path, env });
+  try {
+    const customDetectors = await loadCustomDetectorModules({ detectors: loaded.config.detectors, baseDir: dirname(resolve(path)) });
+    return { ...loaded, customDetectors };
+  } catch (error) {
+    if (error instanceof ConfigError) throw new ConfigError(error.issues, path);
+    throw error;
+  }
 }
 
 /**

@@ -93,3 +93,22 @@ export const oracleDeviationDetector = z
       }),
   })
   .strict();
+
+export const customDetector = z
+  .object({
+    ...detectorBase,
+    kind: z.literal('custom').describe('Your own TypeScript detector: a module exporting defineDetector({ reads, onBlock, ... }) (see detectors/custom-template.ts).'),
+    module: z.string().min(1, 'expected a path to a .ts module').meta({
+      description: 'Path of the module, relative to this config file; it must `export default defineDetector({...})`.',
+      examples: ['../detectors/custom-template.ts'],
+    }),
+    contracts: z.array(identifier).min(1, 'expected at least one contract name').meta({
+      description: 'Contracts the detector works on: their logs reach it, and it receives their addresses and ABIs. All on one chain.',
+      examples: [['vault']],
+    }),
+    params: z.record(z.string(), z.unknown()).default({}).meta({
+      description: "The module's own parameters, checked by the zod schema it exports (defineDetector({ params }))",
+      examples: [{ maxWithdrawals: 5, windowBlocks: 10 }],
+    }),
+  })
+  .strict();

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { detectorBase } from './schema-detector-base.js';
-import { invariantDetector, oracleDeviationDetector, outflowRateDetector } from './schema-detectors-reads.js';
+import { customDetector, invariantDetector, oracleDeviationDetector, outflowRateDetector } from './schema-detectors-reads.js';
 import { address, amount, identifier, percent, positiveInt } from './schema-values.js';
 
 const eventDetector = z
@@ -102,4 +102,5 @@ export const detectorSchema = z.discriminatedUnion('kind', [
   invariantDetector,
   outflowRateDetector,
   oracleDeviationDetector,
+  customDetector,
 ]);

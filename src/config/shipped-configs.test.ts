@@ -24,6 +24,10 @@ const shipped = [
     },
   },
   {
+    file: 'config/example-detectors.yaml',
+    env: { MAINNET_RPC_URL: 'https://a.example', MAINNET_WS_URL: 'wss://c.example', WARDEN_WEBHOOK_URL: 'https://hooks.example/x' },
+  },
+  {
     file: 'config/example-safe.yaml',
     env: { MAINNET_RPC_URL: 'https://a.example', MAINNET_WS_URL: 'wss://c.example', WARDEN_WEBHOOK_URL: 'https://hooks.example/x' },
   },
@@ -31,8 +35,8 @@ const shipped = [
 
 describe('shipped configs', () => {
   it.each(shipped)('$file builds every detector it declares', async ({ file, env }) => {
-    const { config, contracts } = await loadConfig({ path: fileURLToPath(new URL(`../../${file}`, import.meta.url)), env });
-    const detectors = createDetectors({ config, contracts });
+    const { config, contracts, customDetectors } = await loadConfig({ path: fileURLToPath(new URL(`../../${file}`, import.meta.url)), env });
+    const detectors = createDetectors({ config, contracts, customModules: customDetectors });
     expect(detectors.map((detector) => detector.id)).toEqual(config.detectors.map((detector) => detector.id));
     // Pause steps resolve too (targets, routes through Safes and modules).
     const targets = resolvePauseTargets(config, contracts);
