@@ -106,7 +106,7 @@ describe('loadConfig: each kind of error names its path and what would be valid'
     {
       name: 'unknown key without a close match',
       load: () => loadEdited((c) => (c.telemetry = { on: true })),
-      issues: ['unknown key "telemetry"'],
+      issues: ['unknown key "telemetry" at the top level (sections: redis, http, log, chains, contracts, detectors, plan, responders, readiness)'],
     },
     {
       name: 'missing required key',

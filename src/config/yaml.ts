@@ -28,7 +28,15 @@ export function parseYaml({ text, file }: ParseYamlParameters): unknown {
     });
     throw new ConfigError(issues, file);
   }
-  return document.toJS({ maxAliasCount: 100 });
+  try {
+    return document.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // yaml's guard against alias bombs ("billion laughs") throws a ReferenceError: still the file's fault.
+    if (error instanceof ReferenceError && /alias/i.test(error.message)) {
+      throw new ConfigError([{ path: '', message: 'YAML aliases expand too far (over 100 uses of an anchor, the guard against alias bombs); write the repeated values out' }], file);
+    }
+    throw error;
+  }
 }
 
 /** yaml's messages are "<reason> at line L, column C:\n\n<source excerpt>"; keep only the reason. */

@@ -55,7 +55,9 @@ function describe(issue: ZodIssue, base: ConfigPath, context: Context): void {
     case 'unrecognized_keys': {
       const known = knownKeysAt(context.schema, path, context.input);
       for (const key of issue.keys) {
-        context.out.push({ path, unknownKeyPath: [...path, key], message: `unknown key ${JSON.stringify(key)}${didYouMean({ input: key, candidates: known })}` });
+        // At the top there is no path to name the place: list the sections instead.
+        const where = path.length === 0 ? ` at the top level (sections: ${known.join(', ')})` : '';
+        context.out.push({ path, unknownKeyPath: [...path, key], message: `unknown key ${JSON.stringify(key)}${where}${didYouMean({ input: key, candidates: known })}` });
       }
       return;
     }
