@@ -55,14 +55,20 @@ export function renderConfigReference(): string {
     if (variants) {
       sections.push(table(rowsFor(name, property, required.has(name), false)));
       sections.push('Common keys of every detector, then the `params` of each kind:\n');
-      sections.push(table(rowsOfObject(`${name}[]`, commonPart(variants))));
+      const common = commonPart(variants);
+      sections.push(table(rowsOfObject(`${name}[]`, common)));
       for (const variant of variants) {
         const kind = String((variant.properties as Record<string, JsonSchema>).kind!.const);
         const kindSchema = (variant.properties as Record<string, JsonSchema>).kind!;
         sections.push(`### \`kind: ${kind}\`\n`);
         if (kindSchema.description) sections.push(`${String(kindSchema.description)}\n`);
         const params = (variant.properties as Record<string, JsonSchema>).params!;
-        sections.push(table(rowsOfObject(`${name}[].params`, params)));
+        // Keys of this kind beside params (custom: module, contracts), and params itself when it is free-form.
+        const own = Object.entries(variant.properties as Record<string, JsonSchema>).filter(
+          ([key]) => !(key in (common.properties as Record<string, JsonSchema>)) || (key === 'params' && !params.properties),
+        );
+        const ownRows = own.length > 0 ? rowsOfObject(`${name}[]`, { ...variant, properties: Object.fromEntries(own) }) : [];
+        sections.push(table([...ownRows, ...(params.properties ? rowsOfObject(`${name}[].params`, params) : [])]));
       }
       continue;
     }

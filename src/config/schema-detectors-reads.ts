@@ -107,8 +107,8 @@ export const customDetector = z
       examples: [['vault']],
     }),
     params: z.record(z.string(), z.unknown()).default({}).meta({
-      description: "The module's own parameters, checked by the zod schema it exports (defineDetector({ params }))",
-      examples: [{ maxWithdrawals: 5, windowBlocks: 10 }],
+      description: "The module's own parameters, checked by the zod schema it declares (defineDetector({ params })).",
+      examples: [{ event: 'Withdraw', maxEvents: 20, windowBlocks: 10 }],
     }),
   })
   .strict();
