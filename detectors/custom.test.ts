@@ -44,6 +44,12 @@ async function load(detectorsYaml: string) {
     `chains:
   - { id: 31337, name: anvil, rpc: { http: ["${world.anvil.url}"] } }
 contracts:
+  - name: token
+    chain: 31337
+    address: "${token.address}"
+    abi:
+      - event Transfer(address indexed from, address indexed to, uint256 value)
+      - function balanceOf(address account) view returns (uint256)
   - name: vault
     chain: 31337
     address: "${vault.address}"
@@ -79,11 +85,16 @@ describe('custom detectors', () => {
     kind: custom
     severity: info
     module: ${fromConfig('fixtures/custom/named-export.ts')}
-    contracts: [vault]`);
+    contracts: [vault]
+  - { id: backing, kind: invariant, severity: high, params: { expression: token.balanceOf(vault) >= vault.totalSupply() } }
+  - { id: outflow, kind: outflow-rate, severity: high, params: { token: token, contracts: [vault], windowBlocks: 20, maxOutflowPercent: 50 } }`);
     const detectors = createDetectors({ config: loaded.config, contracts: loaded.contracts, customModules: loaded.customDetectors });
     expect(detectors.map((d) => [d.id, d.kind, d.chainId, d.watchedAddresses])).toEqual([
       ['burst', 'custom', 31337, [vault.address]],
       ['deposits', 'custom', 31337, [vault.address]],
+      // Built-in kinds beside them, in the same processor: every read of all four still goes into one eth_call.
+      ['backing', 'invariant', 31337, []],
+      ['outflow', 'outflow-rate', 31337, [token.address]],
     ]);
     const runner = blockRunner(world, detectors, [...loaded.contracts.values()]);
 
@@ -107,7 +118,7 @@ describe('custom detectors', () => {
     expect(burst).toHaveLength(1);
     expect(burst[0]!.txHashes).toEqual([withdrawals[2]]);
     expect(burst[0]!.summary).toBe('4 Withdraw events within 5 blocks (max 3)');
-    // Its read (totalSupply) arrived through the block's one multicall.
+    // Its read (totalSupply) arrived through the block's one multicall, with the invariant's and outflow-rate's.
     expect(burst[0]!.evidence).toMatchObject({ count: 4, reads: { 'vault.totalSupply()': expect.any(String) } });
     expect(runner.ethCallsPerBlock.every((calls) => calls === 1)).toBe(true);
   }, 120_000);
