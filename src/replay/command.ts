@@ -71,7 +71,9 @@ export async function runReplayCommand(options: ReplayCommandOptions): Promise<R
   if (detectors.length === 0) throw new ReplayCommandError(`no enabled detector on chain ${chain.id} (${chain.name}) in ${options.config}: nothing to replay`);
 
   const clients = createChainClients({ chain, retryCount: 0 });
-  const head = Number(await clients.http.getBlockNumber({ cacheTime: 0 }));
+  const head = await clients.http.getBlockNumber({ cacheTime: 0 }).then(Number, (error: unknown) => {
+    throw new ReplayCommandError(`chain ${chain.id} (${chain.name}): cannot read the head block: ${describeError(error)}; check chains[].rpc.http`);
+  });
   const to = options.to === 'latest' ? head : options.to;
   if (to > head) throw new ReplayCommandError(`--to ${to}: the chain's head is ${head}; replay up to it at most (--to latest)`);
   if (options.from > to) throw new ReplayCommandError(`--from ${options.from} is after --to ${to}`);

@@ -24,7 +24,7 @@ import { backoffMs, sleep } from '../chain/retry.js';
 import { createStateReader, type ReadMode } from '../chain/state-reads.js';
 import { toBlockTransactions } from '../chain/transactions.js';
 import { describeError } from '../errors.js';
-import { createLogWindows, type LogWindowsParameters } from './log-ranges.js';
+import { createLogWindows, LogRangeRefusedError, type LogWindowsParameters } from './log-ranges.js';
 import { createMemoryDetectorStates } from './memory-state.js';
 
 export interface ReplayParameters {
@@ -135,7 +135,12 @@ export async function replayRange(params: ReplayParameters): Promise<ReplayResul
   const logsByBlock = new Map<number, Log[]>();
 
   async function nextWindow(): Promise<void> {
-    const window = windows ? await windows.next(cursor, to) : { from: cursor, to: Math.min(to, cursor + batchBlocks * 10 - 1), logs: [] };
+    const window = windows
+      ? await windows.next(cursor, to).catch((error: unknown) => {
+          if (error instanceof LogRangeRefusedError) throw error;
+          throw new ReplayError(`eth_getLogs from block ${cursor} failed after retries: ${describeError(error)}`);
+        })
+      : { from: cursor, to: Math.min(to, cursor + batchBlocks * 10 - 1), logs: [] };
     const grouping = performance.now();
     for (const entry of window.logs) {
       const number = Number(entry.blockNumber);
@@ -209,7 +214,8 @@ export async function replayRange(params: ReplayParameters): Promise<ReplayResul
         const blocks = await fetchBlocks(numbers);
         return { blocks, doneThrough: pending.length === 0 ? windowEnd : numbers.at(-1)! };
       } catch (error) {
-        if (error instanceof ReplayError || attempt >= 4) throw error;
+        if (error instanceof ReplayError) throw error;
+        if (attempt >= 4) throw new ReplayError(`fetching blocks ${numbers[0]}..${numbers.at(-1)} failed ${attempt + 1} times: ${describeError(error)}`);
         log.warn({ chain: chainId, block: numbers[0], err: describeError(error), attempt }, 'replay: fetching blocks failed; retrying');
         await sleep(backoffMs(attempt));
       }
