@@ -18,12 +18,22 @@ export async function fetchBlockTransactions(params: { client: PublicClient; blo
       ? (client.request({
           method: 'eth_getBlockReceipts',
           params: ['blockHash' in block ? block.blockHash : `0x${block.blockNumber.toString(16)}`],
-        } as never) as Promise<{ transactionHash: Hex; status: Hex }[] | null>)
+        } as never) as Promise<RpcReceiptStatus[] | null>)
       : Promise.resolve(undefined),
   ]);
   if (params.receipts && !receipts) throw new Error(`eth_getBlockReceipts returned no receipts for block ${JSON.stringify(selector, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`);
-  const statusByHash = new Map((receipts ?? []).map((r) => [r.transactionHash.toLowerCase(), r.status === '0x1' ? ('success' as const) : ('reverted' as const)]));
-  return toBlockTransactions(full.transactions, receipts ? statusByHash : undefined);
+  return toBlockTransactions(full.transactions, receipts ? statusesOf(receipts) : undefined);
+}
+
+/** An RPC receipt, the two fields read here. */
+export interface RpcReceiptStatus {
+  transactionHash: Hex;
+  status: Hex;
+}
+
+/** Each transaction's outcome by lowercase hash, from `eth_getBlockReceipts`. */
+export function statusesOf(receipts: readonly RpcReceiptStatus[]): Map<string, 'success' | 'reverted'> {
+  return new Map(receipts.map((r) => [r.transactionHash.toLowerCase(), r.status === '0x1' ? ('success' as const) : ('reverted' as const)]));
 }
 
 /** viem's transactions (from a block fetched with includeTransactions) as detectors see them (checksummed addresses). */

@@ -13,7 +13,7 @@
  *
  * Reads at old blocks need a node that keeps that state (an archive node).
  */
-import type { Hex, Log, PublicClient } from 'viem';
+import type { Log, PublicClient } from 'viem';
 import type { Logger } from 'pino';
 import type { Anomaly, BlockTransaction, Detector } from '../../detectors/types.js';
 import type { ResolvedContract } from '../config/contracts.js';
@@ -22,7 +22,7 @@ import { prepareDetectors, type BlockData } from '../chain/evaluate-block.js';
 import { toHeader } from '../chain/heads.js';
 import { backoffMs, sleep } from '../chain/retry.js';
 import { createStateReader, type ReadMode } from '../chain/state-reads.js';
-import { toBlockTransactions } from '../chain/transactions.js';
+import { statusesOf, toBlockTransactions, type RpcReceiptStatus } from '../chain/transactions.js';
 import { describeError } from '../errors.js';
 import { createLogWindows, LogRangeRefusedError, type LogWindowsParameters } from './log-ranges.js';
 import { createMemoryDetectorStates } from './memory-state.js';
@@ -164,7 +164,7 @@ export async function replayRange(params: ReplayParameters): Promise<ReplayResul
       needsTransactions === 'receipts'
         ? Promise.all(
             numbers.map(
-              (n) => client.request({ method: 'eth_getBlockReceipts', params: [`0x${n.toString(16)}`] } as never) as Promise<{ transactionHash: Hex; status: Hex }[] | null>,
+              (n) => client.request({ method: 'eth_getBlockReceipts', params: [`0x${n.toString(16)}`] } as never) as Promise<RpcReceiptStatus[] | null>,
             ),
           )
         : undefined,
@@ -187,8 +187,9 @@ export async function replayRange(params: ReplayParameters): Promise<ReplayResul
       }
       let transactions: BlockTransaction[] | undefined;
       if (includeTransactions) {
-        const statuses = receipts?.[i] ? new Map(receipts[i]!.map((r) => [r.transactionHash.toLowerCase(), r.status === '0x1' ? ('success' as const) : ('reverted' as const)])) : undefined;
-        transactions = toBlockTransactions(blocks[i]!.transactions as never, statuses);
+        const blockReceipts = receipts?.[i];
+        if (receipts && !blockReceipts) throw new ReplayError(`eth_getBlockReceipts returned no receipts for block ${header.number}`);
+        transactions = toBlockTransactions(blocks[i]!.transactions as never, blockReceipts ? statusesOf(blockReceipts) : undefined);
       }
       return {
         header,

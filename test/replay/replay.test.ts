@@ -22,7 +22,7 @@ import type { ChainConfig } from '../../src/config/schema.js';
 import { startAnvil, startRedisServer, type Anvil, type ManagedProcess } from '../../src/drill/processes.js';
 import { createLogWindows } from '../../src/replay/log-ranges.js';
 import { replayRange, type ReplayParameters } from '../../src/replay/replay.js';
-import { accounts, mine, rpc } from '../chain/evm.js';
+import { accounts, deploy, mine, rpc } from '../chain/evm.js';
 import { waitFor } from '../chain/follower-harness.js';
 import { startCountingProxy, type CountingProxy } from '../harness/counting-proxy.js';
 import { deployManyLogs, emitMany, manyLogsAbi } from '../harness/many-logs.js';
@@ -35,6 +35,7 @@ let client: PublicClient;
 let users: Address[];
 let emitter: ResolvedContract;
 let holder: ResolvedContract;
+let locked: ResolvedContract;
 const log = pino({ level: 'silent' });
 const callAbi = parseAbi(['function setOracle(address oracle)']);
 
@@ -47,6 +48,8 @@ beforeAll(async () => {
   const address = await deployManyLogs(client, users[0]!);
   emitter = { name: 'emitter', chainId: 31337, address, abi: [...manyLogsAbi, ...callAbi], protocol: 'demo' };
   holder = { name: 'holder', chainId: 31337, address: users[3]!, abi: [], protocol: 'demo' };
+  // Always reverts: calls to it are the failed ones.
+  locked = { name: 'locked', chainId: 31337, address: await deploy(client, '0x60006000fd'), abi: callAbi, protocol: 'demo' };
 });
 afterAll(async () => {
   await proxy?.stop();
@@ -63,6 +66,7 @@ function detectors(): Detector[] {
     createEventDetector({ id: 'big-transfer', severity: 'high', chainId: 31337, contracts: [emitter], event: 'Transfer', where: 'value >= 6' }),
     createBalanceDropDetector({ id: 'holder-drop', severity: 'critical', chainId: 31337, holder, dropPercent: 5, windowBlocks: 3 }),
     createCallDetector({ id: 'oracle-calls', severity: 'critical', chainId: 31337, contracts: [emitter], functions: ['setOracle'], allow: [users[0]!] }),
+    createCallDetector({ id: 'failed-oracle-calls', severity: 'medium', chainId: 31337, contracts: [locked], functions: ['setOracle'], failed: true }),
   ];
 }
 
@@ -81,7 +85,7 @@ function replay(extra: Partial<ReplayParameters> & { from: number; to: number })
     client: createChainClients({ chain: chainConfig(proxy.url), retryCount: 0 }).http,
     chainId: 31337,
     chainName: 'anvil',
-    contracts: [emitter],
+    contracts: [emitter, locked],
     detectors: detectors(),
     log,
     ...extra,
@@ -94,7 +98,7 @@ describe('replay', () => {
     const chain = chainConfig(anvil.url);
     const live: Anomaly[] = [];
     const processed: number[] = [];
-    const processor = createBlockProcessor({ chainId: 31337, chainName: 'anvil', client: createChainClients({ chain }).http, contracts: [emitter], detectors: detectors(), redis, keyPrefix, log });
+    const processor = createBlockProcessor({ chainId: 31337, chainName: 'anvil', client: createChainClients({ chain }).http, contracts: [emitter, locked], detectors: detectors(), redis, keyPrefix, log });
     const follower = createChainFollower({
       chain,
       clients: createChainClients({ chain }),
@@ -117,7 +121,8 @@ describe('replay', () => {
       await sendFrom(admin, emitter.address, { data: setOracle }); // allowed sender
       await mine(client, 1);
       await sendFrom(holderAddress, receiver, { value: holderBalance / 10n }); // 10% out: a drop
-      await sendFrom(attacker, emitter.address, { data: setOracle }); // flagged
+      await sendFrom(attacker, emitter.address, { data: setOracle }); // flagged (it reverts: the emitter reads the selector word as a huge count)
+      if (step === 1) await sendFrom(attacker, locked.address, { data: setOracle }); // a reverted call
     }
     await waitFor('the follower to reach the head', async () => follower.tip()?.number === Number(await client.getBlockNumber({ cacheTime: 0 })), 30_000);
     await follower.stop();
@@ -127,7 +132,8 @@ describe('replay', () => {
     const to = Math.max(...processed);
     expect(processed).toEqual(Array.from({ length: to - from + 1 }, (_, i) => from + i));
     const kinds = new Set(live.map((a) => a.detectorId));
-    expect([...kinds].sort()).toEqual(['big-transfer', 'holder-drop', 'oracle-calls']);
+    expect([...kinds].sort()).toEqual(['big-transfer', 'failed-oracle-calls', 'holder-drop', 'oracle-calls']);
+    expect(live.filter((a) => a.detectorId === 'failed-oracle-calls')).toHaveLength(1);
 
     const replayed: Anomaly[] = [];
     // Small windows and batches, so several of each are crossed.
