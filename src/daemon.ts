@@ -27,6 +27,8 @@ import type { ChainConfig } from './config/schema.js';
 import { listenForReloads, type ReloadListener, type ReloadOutcome } from './reload/control.js';
 import { prepareReload } from './reload/prepare.js';
 import { startHealthServer, type ChainHealth, type HealthServer } from './http/health.js';
+import { createMetrics, type Metrics } from './metrics/metrics.js';
+import { readyChecks, scrapeMetrics } from './metrics/probes.js';
 import { warmUpIncidentStore } from './incidents/warm-up.js';
 import { createIncidentStore, type IncidentStore } from './incidents/store.js';
 import { registerSecret, registerUrlSecrets, type Logger } from './log.js';
@@ -74,6 +76,8 @@ export interface Warden {
   incidents: IncidentStore;
   redis: Redis;
   guardianAddress?: Address;
+  /** This daemon's Prometheus metrics (served on /metrics). */
+  metrics: Metrics;
 }
 
 export function createWarden(params: CreateWardenParameters): Warden {
@@ -84,6 +88,7 @@ export function createWarden(params: CreateWardenParameters): Warden {
   const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 3, lazyConnect: true });
   redis.on('error', (error) => log.warn({ err: error.message }, 'redis connection error'));
   const incidents = createIncidentStore({ redis, keyPrefix });
+  const metrics = createMetrics();
 
   const account = params.accounts?.guardian ?? (config.responders.guardian ? loadGuardianAccount({ guardian: config.responders.guardian, env }) : undefined);
   // The guardian key registers itself when loaded; urls may carry API keys, tokens or passwords.
@@ -112,7 +117,7 @@ export function createWarden(params: CreateWardenParameters): Warden {
     });
   const pauseTargets = resolvePauseTargets(config, contracts);
   const chainParts = config.chains.map((chain) => {
-    const clients = createChainClients({ chain });
+    const clients = createChainClients({ chain, metrics });
     const processor = processorFor(chain, clients, contracts, detectors);
     const targets = pauseTargets.filter((target) => target.chainId === chain.id);
     const pauser: GuardianPauser | undefined =
@@ -154,7 +159,7 @@ export function createWarden(params: CreateWardenParameters): Warden {
     close: async () => timerQueue?.close(),
   };
   const runnerFor = (running: LoadedConfig) =>
-    createPlanRunner({ config: running.config, contracts: running.contracts, incidents, pausers, channels, log, timers: usesTimers ? timers : undefined });
+    createPlanRunner({ config: running.config, contracts: running.contracts, incidents, pausers, channels, log, timers: usesTimers ? timers : undefined, metrics });
   // Swapped by a reload; the queue worker, act-on-head and the timers always reach the current one.
   let current = { loaded, runner: runnerFor(loaded) };
   const planRunner: PlanRunner = {
@@ -178,12 +183,15 @@ export function createWarden(params: CreateWardenParameters): Warden {
       log,
       async onBlock(block) {
         lastBlockAt[index] = Date.now();
+        metrics.blocksProcessed.inc({ chain: part.chain.name });
+        metrics.lastBlock.set({ chain: part.chain.name }, block.header.number);
         part.pauser?.observeHead(block.header);
         if (part.pauser) void part.pauser.watchProposals();
         part.readiness?.onBlock(block.header);
         const anomalies = await part.processor.process(block);
         if (anomalies.length === 0) return;
         for (const anomaly of anomalies) {
+          metrics.anomalies.inc({ chain: part.chain.name, detector: anomaly.detectorId, severity: anomaly.severity, mode: anomaly.mode ?? 'act' });
           log.warn(
             { chain: part.chain.name, block: anomaly.blockNumber, anomaly: anomaly.id, detector: anomaly.detectorId, severity: anomaly.severity },
             anomaly.summary,
@@ -198,6 +206,8 @@ export function createWarden(params: CreateWardenParameters): Warden {
       },
       async onReorg(event) {
         log.warn({ chain: part.chain.name, block: event.commonAncestor.number, dropped: event.droppedHashes }, 'reorg: blocks dropped');
+        metrics.reorgs.inc({ chain: part.chain.name });
+        metrics.reorgDepth.observe({ chain: part.chain.name }, event.droppedHashes.length);
         await part.processor.handleReorg(event);
         await incidents.annotateReorg({ chainId: event.chainId, droppedHashes: event.droppedHashes });
         if (part.pauser) afterReorg.start({ pauser: part.pauser, commonAncestor: event.commonAncestor.number });
@@ -274,12 +284,25 @@ export function createWarden(params: CreateWardenParameters): Warden {
     return run;
   }
 
+  /** Waits for a part to close, at most `ms`; one that does not (Redis unreachable) is left behind with a warning. */
+  async function closeWithin(what: string, closing: Promise<unknown> | undefined, ms = 3_000): Promise<void> {
+    if (!closing) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = await Promise.race([
+      closing.then(() => false, () => false),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), ms))),
+    ]);
+    clearTimeout(timer);
+    if (timedOut) log.warn({ part: what, waitedMs: ms }, 'did not close in time (is Redis reachable?); going on without it');
+  }
+
   return {
     reloadFromFile,
     healthAddress: () => health?.address,
     chains: chainStatus,
     incidents,
     redis,
+    metrics,
     guardianAddress: account?.address,
     async start() {
       // Before anything connects: a channel without its secret must stop the start, not the first page.
@@ -299,7 +322,23 @@ export function createWarden(params: CreateWardenParameters): Warden {
         ...[...pausers.values()].map((pauser) => pauser.warmedUp()),
       ]);
       await Promise.race([warmUps, new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
-      health = await startHealthServer({ listen: config.http.listen, chains: chainStatus });
+      const probe = {
+        chains: chainParts.map((part, index) => ({
+          chain: part.chain,
+          tip: () => followers[index]!.tip(),
+          bestHead: () => followers[index]!.bestHead(),
+          readinessChecked: part.readiness !== undefined,
+        })),
+        redis,
+        keyPrefix,
+        maxHeadLag: config.http.readyMaxHeadLag,
+      };
+      health = await startHealthServer({
+        listen: config.http.listen,
+        chains: chainStatus,
+        ready: () => readyChecks(probe),
+        metrics: () => scrapeMetrics({ ...probe, metrics, queue: queue?.queue }),
+      });
       worker = createAnomalyWorker({
         redisUrl: config.redis.url,
         keyPrefix,
@@ -321,12 +360,13 @@ export function createWarden(params: CreateWardenParameters): Warden {
       await Promise.all(followers.map((follower) => follower.stop()));
       // Finish the responses in flight (pauses started at detection) before closing connections.
       await Promise.all([actOnHead.drain(), afterReorg.drain(), ...chainParts.map((part) => part.readiness?.idle())]);
-      await health?.close();
-      await reloadListener?.close();
-      await worker?.close();
-      await timerWorker?.close();
-      await queue?.close();
-      await timers.close();
+      // Each part gets a bounded time: with Redis gone, BullMQ's close waits for a connection forever.
+      await closeWithin('health server', health?.close());
+      await closeWithin('reload listener', reloadListener?.close());
+      await closeWithin('anomaly worker', worker?.close());
+      await closeWithin('plan timer worker', timerWorker?.close());
+      await closeWithin('anomaly queue', queue?.close());
+      await closeWithin('plan timers', timers.close());
       await Promise.all(chainParts.map((part) => part.clients.close()));
       redis.disconnect();
       log.info('warden stopped');

@@ -4,6 +4,39 @@
  */
 import { createPublicClient, defineChain, fallback, http, type PublicClient } from 'viem';
 import type { ChainConfig } from '../config/schema.js';
+import type { Metrics } from '../metrics/metrics.js';
+
+/** `0:eth.example`: the url's position and host, never its path or query (they often hold API keys). */
+export function endpointLabel(url: string, index: number): string {
+  try {
+    return `${index}:${new URL(url).hostname}`;
+  } catch {
+    return String(index);
+  }
+}
+
+/** fetch that times each round trip, once per JSON-RPC method in the (batched) body. */
+function timedFetch(metrics: Metrics, chain: string, endpoint: string): typeof fetch {
+  return async (input, init) => {
+    const startedAt = performance.now();
+    try {
+      return await fetch(input, init);
+    } finally {
+      const seconds = (performance.now() - startedAt) / 1000;
+      for (const method of methodsOf(init?.body)) metrics.rpcLatency.observe({ chain, method, endpoint }, seconds);
+    }
+  };
+}
+
+function methodsOf(body: unknown): string[] {
+  if (typeof body !== 'string') return ['unknown'];
+  try {
+    const parsed = JSON.parse(body) as { method?: string } | { method?: string }[];
+    return [...new Set((Array.isArray(parsed) ? parsed : [parsed]).map((request) => request.method ?? 'unknown'))];
+  } catch {
+    return ['unknown'];
+  }
+}
 
 export interface ChainClients {
   /** HTTP client over viem's `fallback` of every `chain.rpc.http` url (in order). */
@@ -23,6 +56,8 @@ export interface CreateChainClientsParams {
   retryCount?: number;
   /** Base of that backoff in ms (viem doubles it per retry). Default 150. */
   retryDelayMs?: number;
+  /** Counts requests by method, endpoint and outcome, and times each round trip. */
+  metrics?: Metrics;
 }
 
 /**
@@ -33,12 +68,15 @@ export interface CreateChainClientsParams {
  * @example const { http } = createChainClients({ chain }); await http.getBlockNumber();
  */
 export function createChainClients(params: CreateChainClientsParams): ChainClients {
-  const { chain, retryCount = 3, retryDelayMs = 150 } = params;
+  const { chain, retryCount = 3, retryDelayMs = 150, metrics } = params;
   const timeout = Math.max(1, Math.round(chain.rpcTimeout * 1000));
+  const endpoints = new Map(chain.rpc.http.map((url, index) => [url, endpointLabel(url, index)]));
   const transport = fallback(
     // batch: requests made in the same tick (a block's logs and reads; a pause's check, nonce and lock)
     // travel in one HTTP request: one round trip instead of several on the hot path.
-    chain.rpc.http.map((url) => http(url, { timeout, retryCount: 0, batch: true })),
+    chain.rpc.http.map((url) =>
+      http(url, { timeout, retryCount: 0, batch: true, ...(metrics ? { fetchFn: timedFetch(metrics, chain.name, endpoints.get(url)!) } : {}) }),
+    ),
     { retryCount, retryDelay: retryDelayMs },
   );
   const viemChain = defineChain({
@@ -51,8 +89,11 @@ export function createChainClients(params: CreateChainClientsParams): ChainClien
 
   const calls: Record<string, number> = {};
   // The fallback transport reports every attempt (success or error) with its method.
-  (client.transport as unknown as { onResponse(fn: (r: { method: string }) => void): void }).onResponse(({ method }) => {
+  type Attempt = { method: string; status: 'success' | 'error'; transport?: { value?: { url?: string } } };
+  (client.transport as unknown as { onResponse(fn: (r: Attempt) => void): void }).onResponse(({ method, status, transport: used }) => {
     calls[method] = (calls[method] ?? 0) + 1;
+    const endpoint = endpoints.get(used?.value?.url ?? '') ?? 'unknown';
+    metrics?.rpcRequests.inc({ chain: chain.name, method, endpoint, outcome: status === 'success' ? 'ok' : 'error' });
   });
 
   return {

@@ -64,6 +64,8 @@ export interface ChainFollower {
   tip(): BlockRef | undefined;
   /** Where heads come from right now: 'ws' (newHeads) or 'poll' (HTTP). */
   headMode(): 'ws' | 'poll';
+  /** The highest block number any head announced (undefined before the first): head lag = this − tip. */
+  bestHead(): number | undefined;
 }
 
 export function createChainFollower(params: ChainFollowerParams): ChainFollower {
@@ -80,6 +82,7 @@ export function createChainFollower(params: ChainFollowerParams): ChainFollower 
   const pending: FollowedBlock[] = [];
   let wake: (() => void) | undefined;
   let loopDone: Promise<void> | undefined;
+  let bestHead: number | undefined;
   let startDone: Promise<void> | undefined;
 
   const observe = (): ObservedAt => ({ wallMs: Date.now(), monoNs: process.hrtime.bigint().toString(), runId });
@@ -94,6 +97,7 @@ export function createChainFollower(params: ChainFollowerParams): ChainFollower 
     stallMs: Math.max(5_000, chain.blockTime * 3000),
     log,
     onHead(header) {
+      bestHead = Math.max(bestHead ?? 0, header.number);
       pending.push({ header, observedAt: observe() });
       wake?.();
     },
@@ -257,5 +261,6 @@ export function createChainFollower(params: ChainFollowerParams): ChainFollower 
       return t && { number: t.number, hash: t.hash };
     },
     headMode: () => heads.mode(),
+    bestHead: () => Math.max(bestHead ?? 0, recent.at(-1)?.number ?? 0) || undefined,
   };
 }

@@ -178,11 +178,14 @@ export const configSchema = z
           .string()
           .regex(/^\S+:\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:9464')
           .default('127.0.0.1:9464')
-          .meta({ description: 'host:port of the health endpoint (GET /healthz); Prometheus metrics will be served here too once they exist.', examples: ['0.0.0.0:9464'] }),
+          .meta({ description: 'host:port of GET /healthz, /readyz and /metrics (Prometheus). Keep it on 127.0.0.1 unless a scraper elsewhere needs it.', examples: ['0.0.0.0:9464'] }),
+        readyMaxHeadLag: positiveInt
+          .default(5)
+          .meta({ description: '/readyz answers 503 when a chain\'s last processed block is more than this many blocks behind the best head seen.', examples: [5] }),
       })
       .strict()
       .prefault({})
-      .describe('The health HTTP server (GET /healthz).'),
+      .describe('The HTTP server: GET /healthz (alive), /readyz (able to protect now), /metrics (Prometheus).'),
     log: z
       .object({
         level: z

@@ -1,7 +1,9 @@
 /**
- * The health endpoint: `GET /healthz` answers 200 with where each chain's follower stands, so a
- * supervisor (docker, systemd, Kubernetes) can tell that warden is alive and following.
- * (Readiness and Prometheus metrics come with the reliability work; this server is where they go.)
+ * warden's HTTP endpoints, for supervisors and Prometheus (listening on 127.0.0.1 by default):
+ * - `GET /healthz`: 200 while the process is alive, with where each chain's follower stands;
+ * - `GET /readyz`: 200 when warden can protect right now (following every chain within the allowed
+ *   head lag, Redis answering, no readiness check failing), else 503 naming what is not ready;
+ * - `GET /metrics`: Prometheus text format (src/metrics/metrics.ts; each metric in the README).
  */
 import { createServer, type Server } from 'node:http';
 
@@ -14,6 +16,13 @@ export interface ChainHealth {
   headMode: 'ws' | 'poll';
   /** Seconds since the follower last processed a block (absent before the first): a stalled chain shows here. */
   secondsSinceLastBlock?: number;
+}
+
+/** One line of /readyz. */
+export interface ReadyCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
 }
 
 export interface HealthServer {
@@ -29,16 +38,40 @@ export function parseListen(listen: string): { host: string; port: number } {
   return { host: match[1]!.replace(/^\[|\]$/g, ''), port: Number(match[2]) };
 }
 
-export async function startHealthServer(params: { listen: string; chains: () => ChainHealth[] }): Promise<HealthServer> {
+export interface StartHealthServerParameters {
+  listen: string;
+  chains: () => ChainHealth[];
+  /** The checks of /readyz; without it /readyz answers 404. */
+  ready?: () => Promise<ReadyCheck[]>;
+  /** The /metrics body and its content type; without it /metrics answers 404. */
+  metrics?: () => Promise<{ contentType: string; body: string }>;
+}
+
+export async function startHealthServer(params: StartHealthServerParameters): Promise<HealthServer> {
   const { host, port } = parseListen(params.listen);
   const startedAt = Date.now();
-  const server: Server = createServer((request, response) => {
-    if (request.method === 'GET' && request.url?.split('?')[0] === '/healthz') {
+  const answer = async (path: string | undefined): Promise<{ status: number; type: string; body: string }> => {
+    if (path === '/healthz') {
       const body = { status: 'ok', uptimeSeconds: Math.round((Date.now() - startedAt) / 1000), chains: params.chains() };
-      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-      return;
+      return { status: 200, type: 'application/json', body: JSON.stringify(body) };
     }
-    response.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try GET /healthz\n');
+    if (path === '/readyz' && params.ready) {
+      const checks = await params.ready();
+      const ready = checks.every((check) => check.ok);
+      return { status: ready ? 200 : 503, type: 'application/json', body: JSON.stringify({ status: ready ? 'ready' : 'not ready', checks }) };
+    }
+    if (path === '/metrics' && params.metrics) {
+      const { contentType, body } = await params.metrics();
+      return { status: 200, type: contentType, body };
+    }
+    return { status: 404, type: 'text/plain', body: 'not found: try GET /healthz, /readyz or /metrics\n' };
+  };
+  const server: Server = createServer((request, response) => {
+    if (request.method !== 'GET') return void response.writeHead(405, { 'content-type': 'text/plain', allow: 'GET' }).end('only GET\n');
+    answer(request.url?.split('?')[0]).then(
+      ({ status, type, body }) => response.writeHead(status, { 'content-type': type }).end(body),
+      (error: unknown) => response.writeHead(500, { 'content-type': 'text/plain' }).end(`error: ${error instanceof Error ? error.message : String(error)}\n`),
+    );
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>

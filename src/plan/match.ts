@@ -64,7 +64,8 @@ export function detectorContractNames(detector: DetectorConfig | undefined): str
     case 'oracle-deviation':
       return calledContracts(`${detector.params.price} ${detector.params.reference ?? ''}`);
     default:
-      return 'contracts' in detector.params ? [...(detector.params.contracts as string[])] : 'contracts' in detector ? [...(detector.contracts as string[])] : [];
+      // A custom detector's own `contracts` first: its `params` are the user's and may use any key.
+      return 'contracts' in detector ? [...(detector.contracts as string[])] : 'contracts' in detector.params ? [...(detector.params.contracts as string[])] : [];
   }
 }
 

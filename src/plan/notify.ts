@@ -23,6 +23,7 @@ import {
 import { sendWebhook, type WebhookPayload } from '../../responders/notify-webhook.js';
 import type { PauseOutcome } from '../../responders/pause-guardian.js';
 import type { Config } from '../config/schema.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { timelineEntry, type IncidentStatus, type IncidentStore, type IncidentSummary } from '../incidents/types.js';
 
 export interface CreatePlanNotifierParameters {
@@ -32,6 +33,8 @@ export interface CreatePlanNotifierParameters {
   channels?: ReadonlyMap<string, NotificationChannel>;
   /** For the generic webhooks (channels bring their own). */
   fetch?: typeof fetch;
+  /** Counts sends by target and outcome. */
+  metrics?: Metrics;
 }
 
 export interface PlanNotifyParameters {
@@ -92,6 +95,7 @@ export function createPlanNotifier(params: CreatePlanNotifierParameters): PlanNo
   /** Records the outcome: sent (with the once key), or failed (the key released so a retry may send). */
   async function record(p: { incidentId: string; onceKey: string; event: string; delivery: Delivery; log: Logger; cooldownKey?: string }) {
     const { result, who } = p.delivery;
+    params.metrics?.notifications.inc({ target: who.channel ?? who.webhook ?? 'unknown', outcome: result.ok ? 'sent' : 'failed' });
     if (result.ok) {
       await incidents.append({
         incidentId: p.incidentId,
@@ -130,6 +134,7 @@ export function createPlanNotifier(params: CreatePlanNotifierParameters): PlanNo
           entry: timelineEntry('notification-suppressed', { target: p.targetId, event: payload.event, anomalyId: p.anomaly.id, cooldownSeconds: config.plan.cooldown }),
           onceKey,
         });
+        params.metrics?.notifications.inc({ target: p.targetId, outcome: 'suppressed' });
         log.debug({ target: p.targetId, event: payload.event }, 'notification suppressed by the cooldown');
         return;
       }

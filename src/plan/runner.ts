@@ -32,6 +32,7 @@ import { recordDryRuns } from './dry-run.js';
 import { createPlanNotifier } from './notify.js';
 import { createPager } from './paging.js';
 import type { PlanTimer, PlanTimers } from './timers.js';
+import type { Metrics } from '../metrics/metrics.js';
 
 export interface CreatePlanRunnerParameters {
   config: Config;
@@ -54,11 +55,21 @@ export interface CreatePlanRunnerParameters {
   timers?: PlanTimers;
   /** Default Date.now (quiet hours). */
   now?: () => number;
+  /** Head → broadcast latency, containment outcomes and notification outcomes are counted here. */
+  metrics?: Metrics;
 }
 
 export interface PlanHooks {
   dispatched?(): void;
 }
+
+/** The timeline entries that end a pause step, as the containment outcome metric names them. */
+const outcomeOfEntry: Partial<Record<TimelineEntry['type'], string>> = {
+  'verified-paused': 'paused',
+  'already-contained': 'already-contained',
+  'safe-tx-proposed': 'proposed',
+  'containment-failed': 'failed',
+};
 
 /** Timeline entries after which a pause needs nothing more from us to land (or cannot land). */
 const dispatchingEntries = new Set(['tx-broadcast', 'already-contained', 'containment-failed']);
@@ -76,7 +87,7 @@ export interface PlanRunner {
 export function createPlanRunner(params: CreatePlanRunnerParameters): PlanRunner {
   const { config, contracts, incidents, pausers } = params;
   const notifyWaitMs = params.notifyWaitMs ?? 3_000;
-  const notifier = createPlanNotifier({ config, incidents, channels: params.channels, fetch: params.fetch });
+  const notifier = createPlanNotifier({ config, incidents, channels: params.channels, fetch: params.fetch, metrics: params.metrics });
   const pager = createPager({ config, incidents, notifier, timers: params.timers, now: params.now });
 
   /** The pause target's config entry, its chain, and that chain's pauser (each may be missing). */
@@ -104,12 +115,24 @@ export function createPlanRunner(params: CreatePlanRunnerParameters): PlanRunner
     return signal;
   }
 
-  async function runPause(targetId: string, incidentId: string, log: Logger, dispatched: () => void): Promise<PauseOutcome> {
+  /** Head → broadcast, when the head was received by this process (monotonic clocks only compare within one run). */
+  function observeBroadcast(anomaly: Anomaly, entry: TimelineEntry): void {
+    if (!params.metrics || entry.runId !== anomaly.observedAt.runId) return;
+    const seconds = Number(BigInt(entry.monoNs) - BigInt(anomaly.observedAt.monoNs)) / 1e9;
+    const chain = config.chains.find((candidate) => candidate.id === anomaly.chainId)?.name ?? String(anomaly.chainId);
+    if (seconds >= 0) params.metrics.headToBroadcast.observe({ chain }, seconds);
+  }
+
+  async function runPause(anomaly: Anomaly, targetId: string, incidentId: string, log: Logger, dispatched: () => void): Promise<PauseOutcome> {
     const signal = dispatchSignal(incidentId, targetId);
     void signal.promise.then(dispatched);
     const record = (entry: TimelineEntry, options?: { onceKey?: string }) => {
       const appended = incidents.append({ incidentId, entry, onceKey: options?.onceKey });
       if (dispatchingEntries.has(entry.type)) signal.resolve();
+      if (entry.type === 'tx-broadcast') observeBroadcast(anomaly, entry);
+      // Counted when first recorded: anomalies sharing one pause run count its outcome once.
+      const outcome = outcomeOfEntry[entry.type];
+      if (outcome && params.metrics) void appended.then((added) => added && params.metrics!.containments.inc({ target: targetId, outcome }), () => {});
       return appended;
     };
     const { target, chainId, pauser } = pauserFor(targetId);
@@ -182,7 +205,7 @@ export function createPlanRunner(params: CreatePlanRunnerParameters): PlanRunner
           done = true;
           if (--undispatched === 0) dispatched();
         };
-        return runPause(targetId, incidentId, log, oneDispatched).finally(oneDispatched);
+        return runPause(anomaly, targetId, incidentId, log, oneDispatched).finally(oneDispatched);
       }),
     );
 

@@ -21,6 +21,11 @@ import { processRunId } from '../run-id.js';
 
 export const readinessDetectorId = 'readiness';
 
+/** The Redis hash of a chain's failing readiness checks (field: check key); empty when all pass. */
+export function readinessStateKey(keyPrefix: string, chainId: number): string {
+  return `${keyPrefix}:readiness:${chainId}`;
+}
+
 interface FailingCheck {
   anomalyId: string;
   sinceBlock: number;
@@ -52,7 +57,7 @@ export interface CreateReadinessMonitorParameters {
 
 export function createReadinessMonitor(params: CreateReadinessMonitorParameters): ReadinessMonitor {
   const { chainId, config, redis, log } = params;
-  const stateKey = `${params.keyPrefix}:readiness:${chainId}`;
+  const stateKey = readinessStateKey(params.keyPrefix, chainId);
   let running: Promise<unknown> | undefined;
   let checkedOnce = false;
 

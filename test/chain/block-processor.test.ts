@@ -140,7 +140,7 @@ describe('block processor', () => {
     expect(anomaly).toMatchObject({ detectorId: 'pings', mode: 'observe' });
     const plan = { plan: { incidentWindow: 600, cooldown: 300, rules: [{ match: { minSeverity: 'high' as const }, steps: [{ pause: 'vault-pause' }, 'record' as const] }] } };
     expect(planActions(plan, anomaly!).actions).toEqual([{ kind: 'record' }]);
-    expect(planActions(plan, { ...anomaly!, mode: undefined }).actions).toEqual([{ kind: 'pause', targetId: 'vault-pause' }, { kind: 'record' }]);
+    expect(planActions(plan, { ...anomaly!, mode: undefined }).actions).toEqual([{ kind: 'pause', targetId: 'vault-pause', dryRun: false }, { kind: 'record' }]);
   });
 
   it('keeps undecodable logs raw (eventName undefined)', async () => {
