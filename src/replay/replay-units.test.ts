@@ -5,6 +5,8 @@ import { createMemoryDetectorStates } from './memory-state.js';
 import { OverrideError, parseOverride } from './overrides.js';
 import { csvCell } from './output.js';
 import { isRangeRefusal, suggestedSpan } from './log-ranges.js';
+import { createProgressReporter } from './progress.js';
+import { Writable } from 'node:stream';
 
 describe('memory detector state', () => {
   it('keeps JSON values per detector, bigints as strings, and expires on the block clock', async () => {
@@ -60,5 +62,32 @@ describe('provider refusals', () => {
   it('reads a suggested range', () => {
     expect(suggestedSpan(rpcError(-32005, 'query returned more than 10000 results. Try with this block range [0x10, 0x1f].'))).toBe(16);
     expect(suggestedSpan(rpcError(-32005, 'query returned more than 10000 results'))).toBeUndefined();
+  });
+});
+
+describe('progress', () => {
+  function capture(isTTY: boolean) {
+    let text = '';
+    const stream = Object.assign(new Writable({ write: (chunk, _e, done) => ((text += String(chunk)), done()) }), { isTTY, columns: 160 });
+    return { stream: stream as unknown as NodeJS.WriteStream, text: () => text };
+  }
+  it('draws a bar with blocks/s and ETA on a terminal', () => {
+    const out = capture(true);
+    const reporter = createProgressReporter({ stream: out.stream });
+    reporter.update({ doneBlocks: 10, totalBlocks: 100, logs: 5, anomalies: 1 });
+    reporter.update({ doneBlocks: 100, totalBlocks: 100, logs: 50, anomalies: 2 });
+    reporter.stop();
+    expect(out.text()).toMatch(/replay .*100% \| 100\/100 blocks \| \d+ blocks\/s \| 50 logs \| 2 anomalies \| ETA/);
+  });
+  it('writes plain lines elsewhere: periodically and once at the end', () => {
+    const out = capture(false);
+    const reporter = createProgressReporter({ stream: out.stream, intervalSeconds: 0 });
+    reporter.update({ doneBlocks: 10, totalBlocks: 100, logs: 5, anomalies: 1 });
+    reporter.stop();
+    expect(out.text().split('\n').filter(Boolean)).toEqual([
+      expect.stringMatching(/^replay: 10\/100 blocks \(10%\), \d+ blocks\/s, 5 logs, 1 anomalies, ETA \d+s$/),
+      expect.stringMatching(/^replay: 10\/100 blocks \(10%\)/),
+    ]);
+    expect(out.text()).not.toMatch(/\u001b/);
   });
 });

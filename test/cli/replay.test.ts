@@ -61,6 +61,7 @@ describe('warden replay', () => {
     const plainSummary = summaryOf(plain.stderr);
     expect(plainSummary.detectors).toEqual([expect.objectContaining({ id: 'vault-large-withdraw', totals: expect.objectContaining({ hits: 1 }), firstHitBlock: anomalies[0]!.blockNumber })]);
     expect(summaryOf(lowered.stderr).detectors[0]!.totals.hits).toBe(2);
+    expect(plain.stderr).toMatch(/^replay: \d+\/\d+ blocks \(100%\), \d+ blocks\/s, 2 logs, 1 anomalies$/m);
     expect(lowered.stdout.trim().split('\n')).toHaveLength(2);
     // Side-effect free: no Redis key appeared.
     expect(await redis.keys('*')).toEqual(keysBefore);
