@@ -47,8 +47,9 @@ export interface PrepareDetectorsParameters {
   log: Logger;
   /**
    * How detectors run within a block. `parallel` (default): their state round trips overlap (live,
-   * Redis); a detector's time then includes waiting for its state. `sequential`: one after another,
-   * so each time is its own (replay, in-memory state).
+   * Redis); the time of a detector that returns a promise then runs until it settles, state round trips
+   * (and others' work meanwhile) included. `sequential`: one after another, so each time is its own
+   * (replay, in-memory state). A synchronous detector's time is exact either way.
    */
   run?: 'parallel' | 'sequential';
 }
@@ -195,15 +196,14 @@ export function prepareDetectors(params: PrepareDetectorsParameters): PreparedDe
     const { detector } = p;
     const tracked = trackStateFailures(p.state);
     const startedAt = performance.now();
-    const stats = (hits: number, errors: number): DetectorRunStats => ({
-      detectorId: detector.id,
-      evaluations: 1,
-      hits,
-      errors,
-      ms: performance.now() - startedAt,
-    });
+    let ms: number | undefined;
+    const stats = (hits: number, errors: number): DetectorRunStats => ({ detectorId: detector.id, evaluations: 1, hits, errors, ms: ms ?? performance.now() - startedAt });
     try {
-      const findings = await detector.onBlock(ctx, tracked.state);
+      const returned = detector.onBlock(ctx, tracked.state);
+      // A synchronous detector's time is exact; an async one's runs until its promise settles (see `run`).
+      if (!(returned instanceof Promise)) ms = performance.now() - startedAt;
+      const findings = await returned;
+      ms ??= performance.now() - startedAt;
       const stateFailure = tracked.failure();
       if (stateFailure) throw stateFailure;
       const anomalies = findings.map((finding) => ({
