@@ -53,7 +53,7 @@ export async function runReplayCommand(options: ReplayCommandOptions): Promise<R
   const log = createLogger({ level: process.env.LOG_LEVEL ?? 'warn', destination: process.stderr });
   let detectors;
   try {
-    detectors = createDetectors({ config: loaded.config, contracts: loaded.contracts, guardianAddresses: wardenAccounts(loaded), log });
+    detectors = createDetectors({ config: loaded.config, contracts: loaded.contracts, guardianAddresses: wardenAccounts(loaded), log, customModules: loaded.customDetectors });
   } catch (error) {
     throw error instanceof ConfigError ? config.annotate(new ConfigError(error.issues, options.config)) : error;
   }

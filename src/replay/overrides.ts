@@ -8,7 +8,9 @@
  * `${VAR}` references reach the loader untouched; VALUE is YAML too (`5`, `true`, `"1_000e18"`, `[a, b]`).
  */
 import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { isMap, isSeq, parseDocument } from 'yaml';
+import { loadCustomDetectorModules } from '../../detectors/custom.js';
 import { ConfigError } from '../config/errors.js';
 import { parseConfigText, type LoadedConfig } from '../config/load.js';
 
@@ -55,11 +57,12 @@ export async function loadConfigWithOverrides(params: { path: string; overrides:
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
     throw new ConfigError([{ path: '', message: `cannot read the config: ${reason}` }], params.path);
   }
-  if (params.overrides.length === 0) return { loaded: parseConfigText({ text, file: params.path, env: params.env }), annotate: (error) => error };
+  const same = (error: ConfigError) => error;
+  if (params.overrides.length === 0) return { loaded: await withCustomModules(parseConfigText({ text, file: params.path, env: params.env }), params.path), annotate: same };
 
   const document = parseDocument(text, { schema: 'failsafe' });
   // A syntax error is the loader's to report, with its line and column.
-  if (document.errors.length > 0) return { loaded: parseConfigText({ text, file: params.path, env: params.env }), annotate: (error) => error };
+  if (document.errors.length > 0) return { loaded: await withCustomModules(parseConfigText({ text, file: params.path, env: params.env }), params.path), annotate: same };
   const detectors = document.get('detectors');
   const ids = isSeq(detectors) ? detectors.items.map((item) => (isMap(item) ? String(item.get('id') ?? '') : '')) : [];
   const applied: { prefix: string; text: string }[] = [];
@@ -90,8 +93,18 @@ export async function loadConfigWithOverrides(params: { path: string; overrides:
     return new ConfigError(issues, error.file);
   };
   try {
-    return { loaded: parseConfigText({ text: document.toString(), file: params.path, env: params.env }), annotate };
+    return { loaded: await withCustomModules(parseConfigText({ text: document.toString(), file: params.path, env: params.env }), params.path), annotate };
   } catch (error) {
     throw error instanceof ConfigError ? annotate(error) : error;
+  }
+}
+
+/** Imports the modules of `custom` detectors, as loadConfig does (paths relative to the config file). */
+async function withCustomModules(loaded: LoadedConfig, path: string): Promise<LoadedConfig> {
+  try {
+    const customDetectors = await loadCustomDetectorModules({ detectors: loaded.config.detectors, baseDir: dirname(resolve(path)) });
+    return { ...loaded, customDetectors };
+  } catch (error) {
+    throw error instanceof ConfigError ? new ConfigError(error.issues, path) : error;
   }
 }

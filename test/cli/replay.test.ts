@@ -13,7 +13,7 @@ import { createDetectorStatsRecorder } from '../../src/chain/detector-stats.js';
 import { demoVaultAbi } from '../../src/drill/abis.js';
 import { drillAccounts } from '../../src/drill/accounts.js';
 import { pino } from 'pino';
-import { drillConfigPath, runCli, scratchDir, startCliChain, type CliChain } from './cli.js';
+import { drillConfigPath, editedDrillConfig, repoRoot, runCli, scratchDir, startCliChain, type CliChain } from './cli.js';
 
 let chain: CliChain;
 let head: number;
@@ -102,6 +102,26 @@ describe('warden replay', () => {
     ]);
     expect(pastHead.stderr).toMatch(new RegExp(`--to ${head + 1000}: the chain's head is ${head}`));
     expect(badChain.stderr).toMatch(/--chain 5: no such chain in .*; chains are: 31337 \(anvil\)/);
+  }, timeout);
+
+  it('replays a custom detector (its module imported as the daemon does) and --set reaches its params', async () => {
+    const withCustom = scratch.write(
+      'custom.yaml',
+      await editedDrillConfig([
+        [
+          'detectors:\n',
+          `detectors:\n  - id: burst\n    kind: custom\n    severity: high\n    module: ${repoRoot}/detectors/custom-template.ts\n    contracts: [vault]\n    params: { event: Withdraw, maxEvents: 5, windowBlocks: 10 }\n`,
+        ],
+      ]),
+    );
+    const run = (args: string[]) => runCli(['replay', '-c', withCustom, '--chain', '31337', '--from', '1', '--to', 'latest', '--detector', 'burst', '--json', ...args], chain.env, timeout);
+    const [quiet, loud, bad] = await Promise.all([run([]), run(['--set', 'detectors.burst.params.maxEvents=1']), run(['--set', 'detectors.burst.params.maxEvents=-1'])]);
+    expect(quiet.code, quiet.stderr).toBe(0);
+    expect(quiet.stdout).toBe('');
+    expect(loud.code, loud.stderr).toBe(0);
+    expect(loud.stdout.trim().split('\n').map((line) => (JSON.parse(line) as Anomaly).detectorId)).toEqual(['burst']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/detectors\[0\]\.params\.maxEvents: .*\(from --set detectors\.burst\.params\.maxEvents=-1\)/);
   }, timeout);
 });
 
