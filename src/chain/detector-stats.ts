@@ -4,8 +4,8 @@
  * shown by `warden stats`; `warden replay` adds up the same counters in memory for its run.
  *
  * Recording never slows or fails a block: counters accumulate in memory and go out as one HINCRBY
- * pipeline after a block, unless a write is still in flight (then the next one carries both). A failed
- * write is logged and its counts are kept for the next one.
+ * pipeline after a block, unless a write is still in flight (then the next write, started as soon as
+ * that one succeeds, carries them). A failed write is logged and its counts are kept for the next block.
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -71,14 +71,17 @@ export function createDetectorStatsRecorder(params: { redis: Redis; keyPrefix: s
     if (writing || pending.size === 0) return;
     const batch = pending;
     pending = new Map();
-    writing = write(batch)
-      .catch((error: unknown) => {
+    writing = write(batch).then(
+      () => {
+        writing = undefined;
+        start(); // what came in meanwhile goes out now, not with some later block (or never, after a reload)
+      },
+      (error: unknown) => {
+        writing = undefined;
         params.log.warn({ chain: params.chainId, err: describeError(error) }, 'detector stats not written; keeping them for the next block');
         for (const [id, t] of batch) addRunStats(pending, [{ detectorId: id, evaluations: t.evaluations, hits: t.hits, errors: t.errors, ms: t.timeMs }]);
-      })
-      .finally(() => {
-        writing = undefined;
-      });
+      },
+    );
   }
 
   return {
@@ -87,10 +90,13 @@ export function createDetectorStatsRecorder(params: { redis: Redis; keyPrefix: s
       start();
     },
     async flush() {
-      // Two rounds at most: what is in flight, then what came in meanwhile (a failure is not retried here).
-      await writing;
+      // A successful write starts the next itself; after a failure one more try, no more.
       start();
-      await writing;
+      while (writing) await writing;
+      if (pending.size > 0) {
+        start();
+        await writing;
+      }
     },
   };
 }
