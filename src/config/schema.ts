@@ -26,13 +26,13 @@ const chain = z
           .array(httpUrl)
           .min(1, 'expected at least one HTTP url')
           .meta({
-            description: 'HTTP JSON-RPC urls, tried in order; warden fails over on errors and timeouts. Put API keys in ${ENV_VARS}.',
+            description: 'HTTP JSON-RPC urls. Requests go to the healthiest, fastest one (config order breaks ties); an endpoint that errs, times out or lags (maxEndpointLag) is taken out of rotation for a cool-down. Put API keys in ${ENV_VARS}.',
             examples: [['${MAINNET_RPC_URL}', '${MAINNET_RPC_FALLBACK_URL}']],
           }),
         ws: z
           .array(wsUrl)
           .default([])
-          .meta({ description: 'WebSocket urls for newHeads; without one warden polls over HTTP.', examples: [['${MAINNET_WS_URL}']] }),
+          .meta({ description: 'WebSocket urls for newHeads, used one at a time; a socket that drops, goes silent or lags moves to the next. Without one warden polls over HTTP.', examples: [['${MAINNET_WS_URL}']] }),
       })
       .strict()
       .describe('Endpoints of this chain.'),
@@ -46,6 +46,15 @@ const chain = z
       .default(1000)
       .meta({ description: 'On restart, the most missed blocks processed; older ones are skipped with a loud log.', examples: [1000] }),
     rpcTimeout: duration.default(10).meta({ description: 'Seconds before an RPC request counts as failed.', examples: ['10s'] }),
+    // Optional without a zod default (the code applies it) so hand-written ChainConfig objects need not name them.
+    maxEndpointLag: positiveInt.optional().meta({
+      description: 'An HTTP endpoint (or WebSocket) whose head is more than this many blocks behind the best endpoint is taken out of rotation until it catches up. Default 5.',
+      examples: [5],
+    }),
+    stallTimeout: duration.optional().meta({
+      description: 'Seconds without a new block before the head counts as stalled: warden switches endpoints, polls, and raises a `liveness` anomaly. Default 3 x blockTime, at least 5 s.',
+      examples: ['36s'],
+    }),
     explorerUrl: httpUrl
       .optional()
       .meta({ description: 'Block explorer base url: notifications, post-mortems and recovery output link txs, blocks and addresses to it (<root>/tx/<hash>, /address/<a>, /block/<n>).', examples: ['https://etherscan.io'] }),
