@@ -53,6 +53,25 @@ export interface ChainFollowerParams {
   pollIntervalMs?: number;
   /** First retry delay after a failure (doubles, capped at 30 s); default 250 ms. */
   retryBaseMs?: number;
+  /** The head stalled (no new block from any endpoint for `chain.stallTimeout`), and moves again: once each per stall. */
+  onLiveness?(event: LivenessEvent): void;
+}
+
+/** A stall of the head, or its end (see heads.ts); the daemon raises the `liveness` anomaly from it. */
+export interface LivenessEvent {
+  type: 'stalled' | 'recovered';
+  chainId: number;
+  /** The last processed block at that moment (undefined before the first). */
+  tip?: BlockRef;
+  /** stalled: the highest block seen before it; recovered: the new block. */
+  head?: number;
+  stalledForMs: number;
+  headMode: 'ws' | 'poll';
+}
+
+/** No new block for this long is a stall: `chain.stallTimeout`, else 3 block times and at least 5 s. */
+export function stallMsOf(chain: Pick<ChainConfig, 'blockTime' | 'stallTimeout'>): number {
+  return chain.stallTimeout !== undefined ? Math.max(50, chain.stallTimeout * 1000) : Math.max(5_000, chain.blockTime * 3000);
 }
 
 export interface ChainFollower {
@@ -89,13 +108,22 @@ export function createChainFollower(params: ChainFollowerParams): ChainFollower 
   const tip = () => recent[recent.length - 1];
   const indexOf = (hash: Hex) => recent.findIndex((b) => b.hash === hash);
 
+  const liveness = (event: Pick<LivenessEvent, 'type' | 'head' | 'stalledForMs'>) => {
+    const current = tip();
+    params.onLiveness?.({ ...event, chainId: chain.id, headMode: heads.mode(), ...(current ? { tip: { number: current.number, hash: current.hash } } : {}) });
+  };
   const heads = createHeadSource({
     client,
     wsUrls: clients.wsUrls ?? (clients.wsUrl ? [clients.wsUrl] : []),
     chainName: chain.name,
     pollIntervalMs: params.pollIntervalMs ?? Math.max(100, (chain.blockTime * 1000) / 2),
-    stallMs: Math.max(5_000, chain.blockTime * 3000),
+    stallMs: stallMsOf(chain),
     log,
+    bestHead: () => clients.endpoints?.bestHead(),
+    maxLag: clients.maxEndpointLag,
+    onSwitch: () => clients.endpoints?.sampleNow() ?? Promise.resolve(),
+    onStall: (stall) => liveness({ type: 'stalled', head: stall.lastHead, stalledForMs: stall.stalledForMs }),
+    onRecovered: (recovery) => liveness({ type: 'recovered', head: recovery.head, stalledForMs: recovery.stalledForMs }),
     onHead(header) {
       bestHead = Math.max(bestHead ?? 0, header.number);
       pending.push({ header, observedAt: observe() });
