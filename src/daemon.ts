@@ -114,6 +114,7 @@ export function createWarden(params: CreateWardenParameters): Warden {
       redis,
       keyPrefix,
       log,
+      metrics,
     });
   const pauseTargets = resolvePauseTargets(config, contracts);
   const chainParts = config.chains.map((chain) => {
@@ -261,7 +262,10 @@ export function createWarden(params: CreateWardenParameters): Warden {
     const built = createDetectors({ config: prepared.loaded.config, contracts: prepared.loaded.contracts, guardianAddresses: pausingAccounts, log, customModules: next.customDetectors });
     const processors = chainParts.map((part) => processorFor(part.chain, part.clients, prepared.loaded.contracts, built));
     const runner = runnerFor(prepared.loaded);
+    const replaced = chainParts.map((part) => part.processor);
     chainParts.forEach((part, index) => (part.processor = processors[index]!));
+    // The old processors' last per-detector stats still go to Redis.
+    void Promise.all(replaced.map((processor) => processor.flushStats()));
     current = { loaded: prepared.loaded, runner };
     if (prepared.needsRestart.length > 0) log.warn({ sections: prepared.needsRestart }, 'config reloaded, but these sections changed and need a restart; their running values are kept');
     log.info({ changed: prepared.changed, detectors: built.length }, 'config reloaded');
@@ -361,6 +365,7 @@ export function createWarden(params: CreateWardenParameters): Warden {
       // Finish the responses in flight (pauses started at detection) before closing connections.
       await Promise.all([actOnHead.drain(), afterReorg.drain(), ...chainParts.map((part) => part.readiness?.idle())]);
       // Each part gets a bounded time: with Redis gone, BullMQ's close waits for a connection forever.
+      await closeWithin('detector stats', Promise.all(chainParts.map((part) => part.processor.flushStats())));
       await closeWithin('health server', health?.close());
       await closeWithin('reload listener', reloadListener?.close());
       await closeWithin('anomaly worker', worker?.close());

@@ -28,6 +28,8 @@ import type { Anomaly, Detector } from '../../detectors/types.js';
 import type { ResolvedContract } from '../config/contracts.js';
 import { createRedisDetectorState } from './detector-state.js';
 import { createDetectorStatsRecorder } from './detector-stats.js';
+import type { DetectorRunStats } from './evaluate-block.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { prepareDetectors } from './evaluate-block.js';
 import type { FollowedBlock, ReorgEvent } from './follower.js';
 import { createStateReader, type ReadMode } from './state-reads.js';
@@ -46,6 +48,8 @@ export interface BlockProcessorParams {
   log: Logger;
   /** Forces how reads are batched (tests); default: Multicall3 if deployed, else deployless. */
   readMode?: ReadMode;
+  /** Per-detector evaluations, hits, errors and time, as Prometheus counters too. */
+  metrics?: Metrics;
 }
 
 export interface BlockProcessor {
@@ -53,6 +57,16 @@ export interface BlockProcessor {
   handleReorg(event: ReorgEvent): Promise<void>;
   /** Resolves once the per-detector stats recorded so far are in Redis (or their failure logged). */
   flushStats(): Promise<void>;
+}
+
+function countDetectorRuns(metrics: Metrics, chain: string, stats: readonly DetectorRunStats[]): void {
+  for (const run of stats) {
+    const labels = { chain, detector: run.detectorId };
+    metrics.detectorEvaluations.inc(labels, run.evaluations);
+    if (run.hits > 0) metrics.detectorHits.inc(labels, run.hits);
+    if (run.errors > 0) metrics.detectorErrors.inc(labels, run.errors);
+    metrics.detectorSeconds.inc(labels, run.ms / 1000);
+  }
 }
 
 export function createBlockProcessor(params: BlockProcessorParams): BlockProcessor {
@@ -85,6 +99,7 @@ export function createBlockProcessor(params: BlockProcessorParams): BlockProcess
       const fetchedAt = performance.now();
       const result = await prepared.evaluate({ header, observedAt: block.observedAt, logs: rawLogs, reads, readResults, transactions });
       stats.record(result.stats);
+      if (params.metrics) countDetectorRuns(params.metrics, chainName, result.stats);
       // Where the time of a block goes: fetching (logs, reads and transactions, in parallel) versus running the detectors.
       const fetchMs = Math.round((fetchedAt - startedAt) * 100) / 100;
       const detectMs = Math.round((performance.now() - fetchedAt) * 100) / 100;

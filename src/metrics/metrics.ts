@@ -38,6 +38,10 @@ export function createMetrics() {
     headToBroadcast: histogram('warden_head_to_broadcast_seconds', 'From receiving the head of the block with the anomaly to broadcasting the pause tx (this process only).', ['chain'], latencyBuckets),
     containments: counter('warden_containment_outcomes_total', 'Pause steps by outcome: paused, already-contained, proposed (to Safe co-signers), failed.', ['target', 'outcome']),
     readinessFailing: gauge('warden_readiness_failing', 'Readiness checks failing right now per chain (0 when the pause path is intact).', ['chain']),
+    detectorEvaluations: counter('warden_detector_evaluations_total', 'Blocks each detector was run on.', ['chain', 'detector']),
+    detectorHits: counter('warden_detector_hits_total', 'Findings (anomalies) each detector returned.', ['chain', 'detector']),
+    detectorErrors: counter('warden_detector_errors_total', 'Blocks on which a detector threw (it is skipped for that block).', ['chain', 'detector']),
+    detectorSeconds: counter('warden_detector_seconds_total', 'Time spent in each detector, seconds.', ['chain', 'detector']),
     notifications: counter('warden_notifications_total', 'Notification sends by channel and outcome (sent, failed, suppressed).', ['target', 'outcome']),
   };
 }

@@ -45,6 +45,9 @@ describe('metrics and readiness endpoints', () => {
     expect(value(text, 'warden_queue_jobs{state="failed"}')).toBe(0);
     expect(value(text, 'warden_readiness_failing{chain="anvil"}')).toBe(0);
     expect(value(text, 'warden_head_lag_blocks{chain="anvil"}')).toBeGreaterThanOrEqual(0);
+    expect(value(text, 'warden_detector_evaluations_total{chain="anvil",detector="vault-drain"}')).toBeGreaterThan(2);
+    expect(value(text, 'warden_detector_hits_total{chain="anvil",detector="vault-large-withdraw"}')).toBeGreaterThanOrEqual(1);
+    expect(value(text, 'warden_detector_seconds_total{chain="anvil",detector="vault-drain"}')).toBeGreaterThan(0);
     expect(text).toContain('warden_process_resident_memory_bytes');
   });
 
