@@ -26,14 +26,16 @@ export interface ReplayBench {
   elapsedMs: number;
   processingMs: number;
   rpcWaitMs: number;
-  /** Logs decoded and evaluated per second of our processing (the target: >= 100k). */
+  /** Logs decoded and evaluated per second of our processing (the target: >= 100k): the median run. */
   ourLogsPerSecond: number;
+  /** Every run's figure, in run order (the median above is of these). */
+  ourLogsPerSecondRuns: number[];
   /** Logs per second of wall time, RPC included. */
   endToEndLogsPerSecond: number;
   generateMs: number;
 }
 
-export async function benchReplay(params: { logs: number; logsPerTx?: number }): Promise<ReplayBench> {
+export async function benchReplay(params: { logs: number; logsPerTx?: number; runs?: number }): Promise<ReplayBench> {
   const logsPerTx = params.logsPerTx ?? 2_000;
   const anvil = await startAnvil();
   try {
@@ -63,18 +65,26 @@ export async function benchReplay(params: { logs: number; logsPerTx?: number }):
     const silent = new Writable({ write: (_c, _e, callback) => callback() });
     const log = createLogger({ level: 'error', pretty: false, destination: silent });
     const detectors = createDetectors({ config: loaded.config, contracts: loaded.contracts, log });
-    const result = await replayRange({
-      client: createChainClients({ chain: loaded.config.chains[0]!, retryCount: 0 }).http,
-      chainId: 31337,
-      chainName: 'bench',
-      contracts: [...loaded.contracts.values()],
-      detectors,
-      from: first,
-      to: last,
-      log,
-      // anvil answers any range; 10k logs a window is what public providers allow.
-      logWindows: { initialSpan: Math.max(1, Math.floor(10_000 / logsPerTx)), maxSpan: Math.max(1, Math.floor(10_000 / logsPerTx)) },
-    });
+    // The same range several times (state starts empty each time): one run on a shared VM is noise.
+    const runs: Awaited<ReturnType<typeof replayRange>>[] = [];
+    for (let run = 0; run < (params.runs ?? 5); run++) {
+      runs.push(
+        await replayRange({
+          client: createChainClients({ chain: loaded.config.chains[0]!, retryCount: 0 }).http,
+          chainId: 31337,
+          chainName: 'bench',
+          contracts: [...loaded.contracts.values()],
+          detectors,
+          from: first,
+          to: last,
+          log,
+          // anvil answers any range; 10k logs a window is what public providers allow.
+          logWindows: { initialSpan: Math.max(1, Math.floor(10_000 / logsPerTx)), maxSpan: Math.max(1, Math.floor(10_000 / logsPerTx)) },
+        }),
+      );
+    }
+    const perSecond = (run: (typeof runs)[number]) => Math.round(run.decodedLogs / (run.processingMs / 1000));
+    const result = [...runs].sort((a, b) => perSecond(a) - perSecond(b))[Math.floor(runs.length / 2)]!;
     const round = (value: number) => Math.round(value * 10) / 10;
     return {
       logs: result.logs,
@@ -85,7 +95,8 @@ export async function benchReplay(params: { logs: number; logsPerTx?: number }):
       elapsedMs: round(result.elapsedMs),
       processingMs: round(result.processingMs),
       rpcWaitMs: round(result.rpcWaitMs),
-      ourLogsPerSecond: Math.round(result.decodedLogs / (result.processingMs / 1000)),
+      ourLogsPerSecond: perSecond(result),
+      ourLogsPerSecondRuns: runs.map(perSecond),
       endToEndLogsPerSecond: Math.round(result.logs / (result.elapsedMs / 1000)),
       generateMs: round(generateMs),
     };
