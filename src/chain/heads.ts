@@ -214,7 +214,10 @@ export function createHeadSource(params: HeadSourceParams): HeadSource {
       // Catch a head that arrived between the last poll and the subscription.
       void pollOnce().then((h) => h && deliver(h)).catch(() => {});
     } catch (error) {
-      if (!failed) socketFailed(describeError(error));
+      if (failed) return;
+      // Could not even subscribe: try the other urls first.
+      coolSocketUrl(`could not subscribe: ${describeError(error)}`);
+      socketFailed(describeError(error));
     }
   }
 

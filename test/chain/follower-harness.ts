@@ -11,7 +11,7 @@ import { startAnvil, startRedisServer, type Anvil, type ManagedProcess } from '.
 import type { ChainConfig } from '../../src/config/schema.js';
 import { createChainClients } from '../../src/chain/clients.js';
 import { createCheckpointStore } from '../../src/chain/checkpoint.js';
-import { createChainFollower, type ChainFollower, type FollowedBlock, type ReorgEvent } from '../../src/chain/follower.js';
+import { createChainFollower, type ChainFollower, type ChainFollowerParams, type FollowedBlock, type ReorgEvent } from '../../src/chain/follower.js';
 import { startCountingProxy, type CountingProxy } from '../harness/counting-proxy.js';
 import { rpc } from './evm.js';
 
@@ -28,7 +28,7 @@ export interface FollowerEnv {
   proxy: CountingProxy;
   client(): PublicClient;
   chainConfig(overrides?: Partial<ChainConfig>): ChainConfig;
-  follow(params: { keyPrefix?: string; chain?: ChainConfig; onBlock?: (b: FollowedBlock) => Promise<void>; into?: Harness }): Harness;
+  follow(params: { keyPrefix?: string; chain?: ChainConfig; onBlock?: (b: FollowedBlock) => Promise<void>; into?: Harness; extra?: Partial<ChainFollowerParams> }): Harness;
   newPrefix(): string;
   head(): Promise<{ number: number; hash: Hex }>;
   caughtUp(h: Harness): () => Promise<boolean>;
@@ -91,6 +91,7 @@ export function useFollowerEnv(): FollowerEnv {
           blocks.push({ number: block.header.number, hash: block.header.hash });
         },
         onReorg: async (event) => void reorgs.push(event),
+        ...params.extra, // e.g. clients (to inspect endpoint health) or onLiveness
       });
       running.push(follower);
       return { follower, blocks, reorgs, logs, checkpoint };

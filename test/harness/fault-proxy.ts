@@ -12,6 +12,7 @@
  * - `lagBlocks`: a lagging endpoint: heads (eth_blockNumber, the `latest` block, newHeads) N behind,
  *   later blocks "not found";
  * - `reorderHeadsRate`: a WebSocket newHeads notification held back and sent after the next one;
+ * - `silentHeads`: newHeads notifications swallowed, the socket left open (a half-open connection);
  * - `dropWebSockets()` cuts every socket, `down` refuses everything.
  *
  * It counts requests per method and injected faults per kind (the benchmark can share it).
@@ -34,6 +35,8 @@ export interface FaultOptions {
   malformedRate?: number;
   lagBlocks?: number;
   reorderHeadsRate?: number;
+  /** WebSocket newHeads notifications are swallowed: the socket stays open and silent (half-open TCP). */
+  silentHeads?: boolean;
   /** Only these methods get request faults (default: every method). */
   methods?: string[];
 }
@@ -216,6 +219,7 @@ export async function startFaultProxy(params: { target: string; seed: number; fa
     node.on('message', (message) => {
       let text = message.toString();
       const isHead = text.includes('"eth_subscription"');
+      if (isHead && proxy.faults.silentHeads) return void note('silencedHead');
       if (isHead && (proxy.faults.lagBlocks ?? 0) > 0) {
         lagged.push(text);
         if (lagged.length <= proxy.faults.lagBlocks!) return;
