@@ -15,6 +15,7 @@ import { ChannelSecretError, createChannels, loadChannelSecrets, type Notificati
 import { createSafeServices } from '../responders/safe/services.js';
 import { loadSafeSigners } from '../responders/safe/signers.js';
 import { createChainReadiness } from './readiness/chain.js';
+import { createLivenessMonitor } from './liveness/monitor.js';
 import { createGuardianPauser, resolvePauseTargets, type GuardianPauser, type PauseBroadcast } from '../responders/pause-guardian.js';
 import { createBlockProcessor } from './chain/block-processor.js';
 import { createCheckpointStore } from './chain/checkpoint.js';
@@ -118,7 +119,7 @@ export function createWarden(params: CreateWardenParameters): Warden {
     });
   const pauseTargets = resolvePauseTargets(config, contracts);
   const chainParts = config.chains.map((chain) => {
-    const clients = createChainClients({ chain, metrics });
+    const clients = createChainClients({ chain, metrics, log });
     const processor = processorFor(chain, clients, contracts, detectors);
     const targets = pauseTargets.filter((target) => target.chainId === chain.id);
     const pauser: GuardianPauser | undefined =
@@ -141,7 +142,9 @@ export function createWarden(params: CreateWardenParameters): Warden {
       account && config.responders.guardian && targets.length > 0
         ? createChainReadiness({ chain, client: clients.http, targets, account, config, safeSigners, redis, incidents, log, raise: (anomaly) => queue!.add([anomaly]) })
         : undefined;
-    return { chain, clients, processor, pauser, readiness };
+    // A stalled head raises a `liveness` anomaly (observe) through the queue; its end is recorded in that incident.
+    const liveness = createLivenessMonitor({ chain, clients, incidents, log, raise: (anomaly) => queue!.add([anomaly]) });
+    return { chain, clients, processor, pauser, readiness, liveness };
   });
 
   const pausers = new Map<number, GuardianPauser>();
@@ -182,6 +185,7 @@ export function createWarden(params: CreateWardenParameters): Warden {
       clients: part.clients,
       checkpoint: createCheckpointStore({ redis, keyPrefix, chainId: part.chain.id }),
       log,
+      onLiveness: (event) => part.liveness.onEvent(event),
       async onBlock(block) {
         lastBlockAt[index] = Date.now();
         metrics.blocksProcessed.inc({ chain: part.chain.name });
@@ -363,7 +367,7 @@ export function createWarden(params: CreateWardenParameters): Warden {
       stopped = true;
       await Promise.all(followers.map((follower) => follower.stop()));
       // Finish the responses in flight (pauses started at detection) before closing connections.
-      await Promise.all([actOnHead.drain(), afterReorg.drain(), ...chainParts.map((part) => part.readiness?.idle())]);
+      await Promise.all([actOnHead.drain(), afterReorg.drain(), ...chainParts.map((part) => part.readiness?.idle()), ...chainParts.map((part) => part.liveness.stop())]);
       // Each part gets a bounded time: with Redis gone, BullMQ's close waits for a connection forever.
       await closeWithin('detector stats', Promise.all(chainParts.map((part) => part.processor.flushStats())));
       await closeWithin('health server', health?.close());

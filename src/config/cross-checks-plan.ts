@@ -15,10 +15,11 @@ export function checkPlanReferences(config: Config, add: (path: ConfigPath, mess
   const pauseIds = config.responders.pauses.map((pause) => pause.id);
   const notifyIds = [...config.responders.channels.map((channel) => channel.id), ...config.responders.webhooks.map((hook) => hook.id)];
   const roleIds = plan.roles.map((role) => role.id);
-  // `readiness` names the anomalies of the readiness checks (src/readiness/monitor.ts).
+  // `readiness` names the anomalies of the readiness checks (src/readiness/monitor.ts), `liveness` head stalls (src/liveness/monitor.ts).
   const detectorIds = config.detectors.map((detector) => detector.id);
   config.detectors.forEach((detector, index) => {
     if (detector.id === 'readiness') add(['detectors', index, 'id'], 'the id "readiness" is reserved for the readiness checks\' anomalies; rename this detector');
+    if (detector.id === 'liveness') add(['detectors', index, 'id'], 'the id "liveness" is reserved for head-stall anomalies (docs/reliability.md); rename this detector');
   });
 
   const firstRole = new Map<string, number>();
@@ -37,7 +38,7 @@ export function checkPlanReferences(config: Config, add: (path: ConfigPath, mess
   plan.rules.forEach((rule, ruleIndex) => {
     const rulePath: ConfigPath = ['plan', 'rules', ruleIndex];
     rule.match.detectors?.forEach((id, position) => {
-      if (!detectorIds.includes(id) && id !== 'readiness') add([...rulePath, 'match', 'detectors', position], unknownName('detector', id, detectorIds));
+      if (!detectorIds.includes(id) && id !== 'readiness' && id !== 'liveness') add([...rulePath, 'match', 'detectors', position], unknownName('detector', id, detectorIds));
     });
     rule.steps.forEach((step, stepIndex) => {
       const stepPath = [...rulePath, 'steps', stepIndex];

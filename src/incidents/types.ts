@@ -39,6 +39,8 @@ export const timelineEntryTypes = [
   'safe-tx-executed',
   /** A readiness check that had failed (see its `readiness` anomaly) passes again. */
   'readiness-recovered',
+  /** The head moves again after a stall (see its `liveness` anomaly); data.blockNumber is the new block. */
+  'liveness-recovered',
   /** A person took the incident (`warden incidents ack`); data.by names them. Stops escalation. */
   'acknowledged',
   /** A person's note (`warden incidents note`); data.by, data.text. */

@@ -7,6 +7,7 @@ import { severities, severityRank, type Severity } from '../../detectors/types.j
 import type { ResolvedContract } from '../config/contracts.js';
 import type { Config } from '../config/schema.js';
 import { describeWouldDo } from './dry-run.js';
+import { livenessDetectorId, livenessSeverity } from '../liveness/monitor.js';
 import { planActions, type PlanAction } from './match.js';
 import { formatSeconds } from './paging.js';
 
@@ -56,6 +57,8 @@ export function explainPlan(config: Config, contracts: Map<string, ResolvedContr
     ...config.detectors.filter((detector) => detector.enabled).map((detector) => ({ id: detector.id, kind: detector.kind, mode: detector.mode, severity: detector.severity })),
     // warden's own readiness checks raise observe-mode anomalies of this id (never paused for).
     { id: 'readiness', kind: 'readiness', mode: 'observe' as const, severity: config.readiness.severity },
+    // and a head that stops moving raises these (src/liveness/monitor.ts).
+    { id: livenessDetectorId, kind: 'liveness', mode: 'observe' as const, severity: livenessSeverity },
   ];
   const detectors = subjects.map((subject) => {
     const cases: ExplainedCase[] = [];
@@ -116,7 +119,7 @@ export function renderPlanExplanation(explanation: PlanExplanation): string {
   }
   if (explanation.quietHours) lines.push('', `Quiet hours ${explanation.quietHours}: pages and escalations below critical wait until they end; critical pages at once.`);
   for (const detector of explanation.detectors) {
-    const note = detector.kind === 'readiness' ? "warden's own readiness checks" : `${detector.kind}, severity ${detector.severity}`;
+    const note = detector.kind === 'readiness' ? "warden's own readiness checks" : detector.kind === 'liveness' ? "warden's own head-stall alarm" : `${detector.kind}, severity ${detector.severity}`;
     lines.push('', `${detector.id} (${note}${detector.mode === 'observe' ? ', observe: never paused for' : ''})`);
     for (const explained of detector.cases) {
       const range = explained.severities.length === 1 ? explained.severities[0]! : `${explained.severities[0]}–${explained.severities.at(-1)}`;

@@ -93,6 +93,8 @@ export function anomalySubject(params: {
     if (concerned.length > 0) return { protocol: concerned[0]!.protocol, contracts: concerned.map((contract) => contract.name) };
     return { protocol: 'warden-readiness', contracts: [] };
   }
+  // warden's own head-stall anomaly (src/liveness): about the chain, not a protocol.
+  if (anomaly.kind === 'liveness') return { protocol: 'warden-liveness', contracts: [] };
   const detector = params.config.detectors.find((d) => d.id === anomaly.detectorId);
   const own = detectorContractNames(detector)
     .map((name) => params.contracts.get(name))
