@@ -320,7 +320,10 @@ export function createGuardianPauser(params: CreateGuardianPauserParameters): Gu
           throw error;
         });
       }
-      if (contained) {
+      // Contained, with a pause tx of ours still pending: most likely that tx did it (a process killed
+      // before its receipt, restarted). Follow it below so the timeline records it, instead of
+      // "already contained"; if another tx paused first, following it says so.
+      if (contained && prior?.status !== 'pending') {
         if (lock.acquired) await ctx.store.release(lock.token);
         if (prior?.incidentId === pause.incidentId && prior.status === 'mined' && prior.verified) {
           return { status: 'paused', targetId: target.id, txHash: prior.minedTxHash, blockNumber: prior.blockNumber };

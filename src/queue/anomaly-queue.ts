@@ -178,8 +178,11 @@ export function createAnomalyWorker(params: CreateAnomalyWorkerParameters): Anom
       connection: { url: params.redisUrl, maxRetriesPerRequest: null },
       prefix: bullPrefix(params.keyPrefix),
       concurrency: params.concurrency ?? 4,
-      // Responses are short, but a pause may wait a few blocks for its receipt: renew well before expiry.
-      lockDuration: 60_000,
+      // A live worker renews its lock every lockDuration / 2 however long a pause waits for its receipt;
+      // a killed one (SIGKILL mid-response) stops renewing, and after at most lockDuration + stalledInterval
+      // another worker (or the restarted process) takes the job over and follows the recorded pause tx.
+      lockDuration: 15_000,
+      stalledInterval: 5_000,
       settings: {
         // Called for our `capped-exponential` type (BullMQ's built-in types never reach it).
         backoffStrategy: (attemptsMade: number) => retryDelayMs(attemptsMade, schedule),
