@@ -5,8 +5,14 @@
  * reorg imagined — and comes back once healthy. A head that stops moving raises one liveness stall
  * and one recovery.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
 import { pino } from 'pino';
+import type { Anomaly } from '../../detectors/types.js';
+import { startRedisServer, type ManagedProcess } from '../../src/drill/processes.js';
+import { createIncidentStore } from '../../src/incidents/store.js';
+import { createLivenessMonitor } from '../../src/liveness/monitor.js';
+import { anomalySubject } from '../../src/plan/match.js';
 import { createChainClients, type ChainClients } from '../../src/chain/clients.js';
 import type { LivenessEvent } from '../../src/chain/follower.js';
 import type { ChainConfig } from '../../src/config/schema.js';
@@ -31,11 +37,11 @@ async function proxies(seed: number, count: number): Promise<FaultProxy[]> {
 }
 
 /** A follower over `chain` whose clients (and their endpoint health) the test can see. */
-function follow(chain: ChainConfig, options: { cooldownMs?: number; events?: LivenessEvent[] } = {}) {
+function follow(chain: ChainConfig, options: { cooldownMs?: number; onLiveness?: (event: LivenessEvent) => void } = {}) {
   const logs: Record<string, unknown>[] = [];
   const log = pino({ level: 'debug' }, { write: (line: string) => void logs.push(JSON.parse(line)) });
   const clients = createChainClients({ chain, log, sampleIntervalMs: 150, cooldownMs: options.cooldownMs ?? 1_000, retryDelayMs: 20 });
-  const h = env.follow({ chain, extra: { clients, ...(options.events ? { onLiveness: (event) => void options.events!.push(event) } : {}) } });
+  const h = env.follow({ chain, extra: { clients, onLiveness: options.onLiveness } });
   running!.clients = clients;
   running!.h = h;
   // The clients log endpoint health; the follower (and its head source) log into h.logs.
@@ -133,7 +139,7 @@ describe('RPC failover across endpoints', () => {
     const [silent, good] = await proxies(59, 2);
     const chain = env.chainConfig({ rpc: { http: [silent!.url, good!.url], ws: [silent!.wsUrl, good!.wsUrl] }, rpcTimeout: 1, stallTimeout: 1 });
     const events: LivenessEvent[] = [];
-    const { h, logs } = follow(chain, { events });
+    const { h, logs } = follow(chain, { onLiveness: (event) => void events.push(event) });
     await h.follower.start();
     await waitFor('socket up', () => h.follower.headMode() === 'ws', 30_000);
     const first = h.follower.tip()!.number;
@@ -150,11 +156,40 @@ describe('RPC failover across endpoints', () => {
 });
 
 describe('stalled head', () => {
+  let redisServer: ManagedProcess;
+  let redis: Redis;
+  beforeAll(async () => {
+    redisServer = await startRedisServer();
+    redis = new Redis(redisServer.url);
+  });
+  afterAll(async () => {
+    redis?.disconnect();
+    await redisServer?.stop();
+  });
+
   it('raises one liveness stall when no endpoint sees a new block, and one recovery when blocks flow again', async () => {
     const [a, b] = await proxies(71, 2);
     const chain = env.chainConfig({ rpc: { http: [a!.url, b!.url], ws: [a!.wsUrl] }, rpcTimeout: 1, stallTimeout: 1 });
+    // What the daemon wires: the monitor raises through the plan, whose record step opens the incident.
+    const incidents = createIncidentStore({ redis, keyPrefix: 'live' });
+    const raised: Anomaly[] = [];
+    const record = async (anomaly: Anomaly) => {
+      raised.push(anomaly);
+      const subject = anomalySubject({ config: { detectors: [] }, contracts: new Map(), anomaly });
+      await incidents.openOrJoin({ anomaly, ...subject, windowSeconds: 600 });
+    };
+    const quiet = pino({ level: 'silent' });
+    const monitor = createLivenessMonitor({ chain, incidents, log: quiet, raise: record, retryMs: 50 });
+    // A second replica stalled at the same block raises the same anomaly: the incident takes it once.
+    const replica = createLivenessMonitor({ chain, incidents, log: quiet, raise: record, retryMs: 50 });
     const events: LivenessEvent[] = [];
-    const { h, logs } = follow(chain, { events });
+    const { h, logs } = follow(chain, {
+      onLiveness(event) {
+        events.push(event);
+        monitor.onEvent(event);
+        replica.onEvent(event);
+      },
+    });
     await h.follower.start();
     const first = h.follower.tip()!.number;
     await mineSlowly(3);
@@ -173,5 +208,12 @@ describe('stalled head', () => {
     await expectEveryBlockOnce(h, first);
     expect(events.map((event) => event.type)).toEqual(['stalled', 'recovered']);
     expect(events[1]!.head).toBeGreaterThan(lastBefore.number);
+
+    await Promise.all([monitor.stop(), replica.stop()]);
+    expect(raised.map((anomaly) => anomaly.id)).toEqual([raised[0]!.id, raised[0]!.id]);
+    expect(raised[0]).toMatchObject({ kind: 'liveness', detectorId: 'liveness', mode: 'observe', blockNumber: lastBefore.number, blockHash: lastBefore.hash });
+    const incident = (await incidents.get((await incidents.incidentForAnomaly(raised[0]!.id))!))!;
+    expect(incident).toMatchObject({ protocol: 'warden-liveness', anomalyIds: [raised[0]!.id] });
+    expect(incident.timeline.filter((entry) => entry.type === 'liveness-recovered')).toHaveLength(1);
   }, 120_000);
 });
