@@ -1,13 +1,14 @@
 /**
  * `npm run bench`: containment latency over repeated drills, RPC calls per block, and replay throughput.
  * Prints a summary and writes bench/results.json. Options: --runs N (default 20), --skip-drills,
- * --skip-calls, --skip-replay, --replay-logs N (default 200000).
+ * --skip-calls, --skip-replay, --replay-logs N (default 200000), --skip-soak, --soak-blocks N (default 100000).
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { startRedisServer } from '../src/drill/processes.js';
 import { benchDrillLatency } from './drill-latency.js';
 import { benchReplay } from './replay.js';
+import { benchSoak } from './soak.js';
 import { benchCallsPerBlock, type CallsPerBlock } from './rpc-calls.js';
 
 const args = process.argv.slice(2);
@@ -16,6 +17,8 @@ const skipDrills = args.includes('--skip-drills');
 const skipCalls = args.includes('--skip-calls');
 const skipReplay = args.includes('--skip-replay');
 const replayLogs = args.includes('--replay-logs') ? Number(args[args.indexOf('--replay-logs') + 1]) : 200_000;
+const skipSoak = args.includes('--skip-soak');
+const soakBlocks = args.includes('--soak-blocks') ? Number(args[args.indexOf('--soak-blocks') + 1]) : 100_000;
 
 const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform}/${process.arch}` };
 console.log(`machine: ${JSON.stringify(machine)}`);
@@ -49,16 +52,23 @@ if (replay) {
   console.log(`  end to end:     ${replay.endToEndLogsPerSecond} logs/s (${replay.elapsedMs} ms, of which ${replay.rpcWaitMs} ms waiting for the RPC)`);
 }
 
+const soak = skipSoak ? undefined : await benchSoak({ blocks: soakBlocks, onSample: (line) => console.log(line) });
+if (soak) {
+  console.log(`\nsoak: ${soak.blocks} blocks (${soak.trafficTxs} traffic txs) in ${soak.elapsedSeconds} s, warden from ${soak.runsFrom}`);
+  console.log(`  RSS max ${soak.maxRssMB} MB (target <= 200); median ${soak.medianRssMB.from} MB from block 10,000 -> ${soak.medianRssMB.to} MB at the end: ${soak.growthPercent} % (target <= 5)`);
+}
+
 // A skipped part keeps its previous results (named in carriedOver, with the date they were measured).
 const resultsFile = new URL('./results.json', import.meta.url);
 const previous = (await readFile(resultsFile, 'utf8').then((text) => JSON.parse(text) as Record<string, unknown>).catch(() => ({}))) as Record<string, unknown>;
-const skipped = [...(skipDrills ? ['drills'] : []), ...(skipCalls ? ['callsPerBlock'] : []), ...(skipReplay ? ['replay'] : [])];
+const skipped = [...(skipDrills ? ['drills'] : []), ...(skipCalls ? ['callsPerBlock'] : []), ...(skipReplay ? ['replay'] : []), ...(skipSoak ? ['soak'] : [])];
 const results = {
   date: new Date().toISOString(),
   machine,
   drills: drills ?? previous.drills,
   callsPerBlock: skipCalls ? previous.callsPerBlock : calls,
   replay: replay ?? previous.replay,
+  soak: soak ?? previous.soak,
   ...(skipped.length > 0 ? { carriedOver: { parts: skipped, measured: (previous.carriedOver as { measured?: string } | undefined)?.measured ?? previous.date } } : {}),
 };
 await writeFile(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
