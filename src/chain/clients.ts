@@ -110,6 +110,7 @@ export function createChainClients(params: CreateChainClientsParams): ChainClien
     maxLag: maxEndpointLag,
     sampleIntervalMs: params.sampleIntervalMs ?? Math.min(30_000, Math.max(1_000, chain.blockTime * 2_000)),
     cooldownMs: params.cooldownMs,
+    sampleAlone: chain.rpc.ws.length > 0,
     log: params.log,
     async sampleHead(endpoint) {
       let ok = false;

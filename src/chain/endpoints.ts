@@ -10,7 +10,8 @@
  * - Out-of-rotation endpoints are still tried, last, when every endpoint in rotation failed — a
  *   request answered late beats no answer — lagging ones after all others.
  *
- * A single endpoint is never sampled: there is nothing to compare it with or fail over to.
+ * A single endpoint is never taken out (there is nothing to fail over to), and sampled only with
+ * `sampleAlone` (the chain has WebSocket urls, whose heads are judged against the samples).
  */
 import type { Logger } from 'pino';
 
@@ -61,6 +62,8 @@ export interface CreateEndpointPoolParams {
   sampleIntervalMs: number;
   /** One endpoint's head, through that endpoint alone (no failover, no retry). */
   sampleHead(endpoint: Endpoint): Promise<number>;
+  /** Sample a single endpoint too: its head is the yardstick of the WebSocket heads. */
+  sampleAlone?: boolean;
   /** First cool-down after an error; doubles per consecutive ejection. Default 5 s. */
   cooldownMs?: number;
   /** Longest cool-down. Default 120 s. */
@@ -86,7 +89,7 @@ export function createEndpointPool(params: CreateEndpointPoolParams): EndpointPo
   const cooldownMs = params.cooldownMs ?? 5_000;
   const maxCooldownMs = params.maxCooldownMs ?? 120_000;
   const health = endpoints.map((): Health => ({ ejections: 0, outUntil: 0, lagging: false }));
-  const sampling = endpoints.length > 1;
+  const sampling = endpoints.length > 1 || params.sampleAlone === true;
   let best: number | undefined;
   let timer: NodeJS.Timeout | undefined;
   let started = false;

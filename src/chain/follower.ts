@@ -206,6 +206,11 @@ export function createChainFollower(params: ChainFollowerParams): ChainFollower 
   async function advanceTo(head: FollowedBlock): Promise<void> {
     if (indexOf(head.header.hash) >= 0) return;
     const current = tip();
+    // Below every block we retain: an old head (a lagging endpoint's), never a reorg we could follow from it.
+    if (recent.length > 0 && head.header.number < recent[0]!.number) {
+      log.debug({ block: head.header.number, hash: head.header.hash }, 'ignoring a head older than the retained blocks');
+      return;
+    }
     // Not above our tip and not ours: a head queued before a reorg we already followed, or the
     // new branch of a reorg that did not lengthen the chain. The node's block at that height tells.
     if (current && head.header.number <= current.number && (await fetcher.canonicalHashAt(head.header.number)) !== head.header.hash) {

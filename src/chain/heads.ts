@@ -83,6 +83,7 @@ export function createHeadSource(params: HeadSourceParams): HeadSource {
   let mode: 'ws' | 'poll' = 'poll';
   let pollTimer: NodeJS.Timeout | undefined;
   let polling = false;
+  let pollGeneration = 0;
   let reconnectTimer: NodeJS.Timeout | undefined;
   let watchdog: NodeJS.Timeout | undefined;
   let reconnectAttempt = 0;
@@ -124,15 +125,18 @@ export function createHeadSource(params: HeadSourceParams): HeadSource {
   function startPolling() {
     if (polling || stopped) return;
     polling = true;
+    // A poll still in flight from before a stop must not start a second loop beside this one.
+    const generation = ++pollGeneration;
+    const current = () => polling && generation === pollGeneration;
     const tick = async () => {
-      if (!polling) return;
+      if (!current()) return;
       try {
         const header = await pollOnce();
-        if (header && polling) deliver(header);
+        if (header && current()) deliver(header);
       } catch (error) {
         log.warn({ err: describeError(error) }, 'polling for heads failed; retrying');
       }
-      if (polling) pollTimer = setTimeout(tick, params.pollIntervalMs);
+      if (current()) pollTimer = setTimeout(tick, params.pollIntervalMs);
     };
     void tick();
   }
@@ -144,7 +148,7 @@ export function createHeadSource(params: HeadSourceParams): HeadSource {
 
   /** Takes the current socket url out of rotation for a while (it lagged, or stayed silent while HTTP moved). */
   function coolSocketUrl(reason: string) {
-    if (wsIndex < 0 || wsUrls.length < 2) return;
+    if (wsIndex < 0) return;
     wsOutUntil[wsIndex] = Date.now() + wsCooldownMs;
     log.warn({ url: redactUrl(wsUrls[wsIndex]!), reason, backInMs: wsCooldownMs }, 'WebSocket endpoint out of rotation for a cool-down');
   }
@@ -163,7 +167,8 @@ export function createHeadSource(params: HeadSourceParams): HeadSource {
     if (stopped) return;
     mode = 'poll';
     startPolling();
-    const delay = backoffMs(reconnectAttempt++, 500, 30_000);
+    // Not before the next url's cool-down ends (a single url that lagged: poll until then).
+    const delay = Math.max(backoffMs(reconnectAttempt++, 500, 30_000), wsOutUntil[nextSocketUrl()]! - Date.now());
     log.warn({ reason, reconnectInMs: delay }, 'newHeads socket down; polling over HTTP until it is back');
     clearTimeout(reconnectTimer);
     reconnectTimer = setTimeout(() => void connect(), delay);

@@ -11,12 +11,12 @@ import type { Logger } from 'pino';
 import { anomalyId, type Anomaly, type Severity } from '../../detectors/types.js';
 import type { ChainClients } from '../chain/clients.js';
 import type { LivenessEvent } from '../chain/follower.js';
+import { sleep } from '../chain/retry.js';
 import type { ChainConfig } from '../config/schema.js';
 import { describeError } from '../errors.js';
 import type { IncidentStore } from '../incidents/store.js';
 import { timelineEntry } from '../incidents/types.js';
 import { processRunId } from '../run-id.js';
-import { sleep } from '../chain/retry.js';
 
 export const livenessDetectorId = 'liveness';
 /** A blind warden cannot contain anything: worth a page, though never a pause. */

@@ -135,6 +135,20 @@ describe('RPC failover across endpoints', () => {
     expect(blockMethods(lagging!)).toBeGreaterThan(used);
   }, 180_000);
 
+  it('drops a single socket lagging more than finalityDepth (judged by HTTP head samples) and polls meanwhile: every block once, no reorg imagined', async () => {
+    const [lagging] = await proxies(83, 1);
+    lagging!.faults = { lagBlocks: 25 };
+    // One HTTP endpoint, sampled as the socket's yardstick; a stall timeout too long to notice anything first.
+    const chain = env.chainConfig({ rpc: { http: [env.anvil.url], ws: [lagging!.wsUrl] }, finalityDepth: 16, stallTimeout: 60 });
+    const { h, logs } = follow(chain);
+    await h.follower.start();
+    const first = h.follower.tip()!.number;
+    await mineSlowly(60);
+    await expectEveryBlockOnce(h, first);
+    expect(logs().some((line) => line.msg === 'WebSocket endpoint out of rotation for a cool-down' && String(line.reason).includes('behind'))).toBe(true);
+    expect(h.follower.headMode()).toBe('poll'); // its only socket url cools down: polling meanwhile
+  }, 180_000);
+
   it('switches from a socket that goes silent while blocks keep coming, without calling it a stall', async () => {
     const [silent, good] = await proxies(59, 2);
     const chain = env.chainConfig({ rpc: { http: [silent!.url, good!.url], ws: [silent!.wsUrl, good!.wsUrl] }, rpcTimeout: 1, stallTimeout: 1 });
