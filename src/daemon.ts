@@ -336,6 +336,7 @@ export function createWarden(params: CreateWardenParameters): Warden {
           tip: () => followers[index]!.tip(),
           bestHead: () => followers[index]!.bestHead(),
           readinessChecked: part.readiness !== undefined,
+          endpoints: () => part.clients.endpoints.status(),
         })),
         redis,
         keyPrefix,

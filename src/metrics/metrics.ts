@@ -32,6 +32,8 @@ export function createMetrics() {
     reorgs: counter('warden_reorgs_total', 'Reorgs handled (blocks dropped from the local chain).', ['chain']),
     reorgDepth: histogram('warden_reorg_depth_blocks', 'Depth of each reorg, in blocks dropped.', ['chain'], [1, 2, 3, 4, 6, 8, 12, 16, 32, 64]),
     rpcRequests: counter('warden_rpc_requests_total', 'JSON-RPC requests over HTTP by method, endpoint and outcome (ok, error: an RPC error or failed attempt).', ['chain', 'method', 'endpoint', 'outcome']),
+    endpointInRotation: gauge('warden_rpc_endpoint_in_rotation', 'Whether an HTTP endpoint is in rotation (1) or taken out (0) for errors or lag, read at scrape time.', ['chain', 'endpoint']),
+    endpointLag: gauge('warden_rpc_endpoint_lag_blocks', 'Blocks an HTTP endpoint\'s head trailed the best head at its last background sample.', ['chain', 'endpoint']),
     rpcLatency: histogram('warden_rpc_request_duration_seconds', 'Time of each HTTP round trip to an endpoint (a batch counts once per method in it).', ['chain', 'method', 'endpoint'], latencyBuckets),
     anomalies: counter('warden_anomalies_total', 'Anomalies raised, by detector, severity and mode (act, observe).', ['chain', 'detector', 'severity', 'mode']),
     queueDepth: gauge('warden_queue_jobs', 'Anomaly jobs on the queue by state (waiting, active, delayed, failed), read at scrape time.', ['state']),

@@ -5,6 +5,7 @@
 import type { Redis } from 'ioredis';
 import type { Queue } from 'bullmq';
 import type { ChainConfig } from '../config/schema.js';
+import type { EndpointStatus } from '../chain/endpoints.js';
 import type { ReadyCheck } from '../http/health.js';
 import { readinessStateKey } from '../readiness/monitor.js';
 import type { Metrics } from './metrics.js';
@@ -16,6 +17,8 @@ export interface ProbedChain {
   bestHead(): number | undefined;
   /** Whether readiness checks run on this chain (a guardian with pause steps there). */
   readinessChecked: boolean;
+  /** Health of its HTTP endpoints (src/chain/endpoints.ts). */
+  endpoints?(): EndpointStatus[];
 }
 
 export interface ProbeParameters {
@@ -52,9 +55,13 @@ export async function readyChecks(params: ProbeParameters): Promise<ReadyCheck[]
 /** Updates the gauges read at scrape time and renders every metric. */
 export async function scrapeMetrics(params: ProbeParameters & { metrics: Metrics; queue?: Queue }): Promise<{ contentType: string; body: string }> {
   const { metrics } = params;
-  for (const { chain, tip, bestHead } of params.chains) {
+  for (const { chain, tip, bestHead, endpoints } of params.chains) {
     const at = tip();
     if (at) metrics.headLag.set({ chain: chain.name }, Math.max(0, (bestHead() ?? at.number) - at.number));
+    for (const endpoint of endpoints?.() ?? []) {
+      metrics.endpointInRotation.set({ chain: chain.name, endpoint: endpoint.label }, endpoint.inRotation ? 1 : 0);
+      if (endpoint.lag !== undefined) metrics.endpointLag.set({ chain: chain.name, endpoint: endpoint.label }, endpoint.lag);
+    }
   }
   try {
     const failing = await withTimeout(failingReadiness(params), 1_000);

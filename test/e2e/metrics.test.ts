@@ -43,6 +43,7 @@ describe('metrics and readiness endpoints', () => {
     expect(value(text, 'warden_rpc_requests_total{chain="anvil",method="eth_getLogs",endpoint="0:127.0.0.1",outcome="ok"}')).toBeGreaterThan(0);
     expect(value(text, 'warden_rpc_request_duration_seconds_count{chain="anvil",method="eth_getLogs",endpoint="0:127.0.0.1"}')).toBeGreaterThan(0);
     expect(value(text, 'warden_queue_jobs{state="failed"}')).toBe(0);
+    expect(value(text, 'warden_rpc_endpoint_in_rotation{chain="anvil",endpoint="0:127.0.0.1"}')).toBe(1);
     expect(value(text, 'warden_readiness_failing{chain="anvil"}')).toBe(0);
     expect(value(text, 'warden_head_lag_blocks{chain="anvil"}')).toBeGreaterThanOrEqual(0);
     expect(value(text, 'warden_detector_evaluations_total{chain="anvil",detector="vault-drain"}')).toBeGreaterThan(2);
