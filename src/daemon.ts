@@ -22,11 +22,13 @@ import { createCheckpointStore } from './chain/checkpoint.js';
 import { createChainClients, type ChainClients } from './chain/clients.js';
 import { createChainFollower } from './chain/follower.js';
 import { ConfigError } from './config/errors.js';
-import { loadConfig, type LoadedConfig } from './config/load.js';
+import type { LoadedConfig } from './config/load.js';
 import type { ResolvedContract } from './config/contracts.js';
 import type { ChainConfig } from './config/schema.js';
 import { listenForReloads, type ReloadListener, type ReloadOutcome } from './reload/control.js';
+import { createFileReloader } from './reload/from-file.js';
 import { prepareReload } from './reload/prepare.js';
+import { closeWithin } from './shutdown.js';
 import { startHealthServer, type ChainHealth, type HealthServer } from './http/health.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { readyChecks, scrapeMetrics } from './metrics/probes.js';
@@ -275,34 +277,7 @@ export function createWarden(params: CreateWardenParameters): Warden {
     log.info({ changed: prepared.changed, detectors: built.length }, 'config reloaded');
     return { ok: true, changed: prepared.changed, needsRestart: prepared.needsRestart };
   }
-  /** One reload at a time (a signal and a `warden reload` may arrive together). */
-  let reloading: Promise<unknown> = Promise.resolve();
-  function reloadFromFile(): Promise<ReloadOutcome> {
-    const run = reloading.then(async (): Promise<ReloadOutcome> => {
-      if (!loaded.file) return { ok: false, error: 'this warden was not started from a config file; nothing to reload' };
-      try {
-        return reload(await loadConfig({ path: loaded.file, env }));
-      } catch (error) {
-        const message = error instanceof ConfigError ? error.message : describeError(error);
-        log.error({ err: message }, 'config reload rejected; the running config is kept');
-        return { ok: false, error: message };
-      }
-    });
-    reloading = run;
-    return run;
-  }
-
-  /** Waits for a part to close, at most `ms`; one that does not (Redis unreachable) is left behind with a warning. */
-  async function closeWithin(what: string, closing: Promise<unknown> | undefined, ms = 3_000): Promise<void> {
-    if (!closing) return;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timedOut = await Promise.race([
-      closing.then(() => false, () => false),
-      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), ms))),
-    ]);
-    clearTimeout(timer);
-    if (timedOut) log.warn({ part: what, waitedMs: ms }, 'did not close in time (is Redis reachable?); going on without it');
-  }
+  const reloadFromFile = createFileReloader({ file: loaded.file, env, log, apply: reload });
 
   return {
     reloadFromFile,
@@ -370,13 +345,13 @@ export function createWarden(params: CreateWardenParameters): Warden {
       // Finish the responses in flight (pauses started at detection) before closing connections.
       await Promise.all([actOnHead.drain(), afterReorg.drain(), ...chainParts.map((part) => part.readiness?.idle()), ...chainParts.map((part) => part.liveness.stop())]);
       // Each part gets a bounded time: with Redis gone, BullMQ's close waits for a connection forever.
-      await closeWithin('detector stats', Promise.all(chainParts.map((part) => part.processor.flushStats())));
-      await closeWithin('health server', health?.close());
-      await closeWithin('reload listener', reloadListener?.close());
-      await closeWithin('anomaly worker', worker?.close());
-      await closeWithin('plan timer worker', timerWorker?.close());
-      await closeWithin('anomaly queue', queue?.close());
-      await closeWithin('plan timers', timers.close());
+      await closeWithin(log, 'detector stats', Promise.all(chainParts.map((part) => part.processor.flushStats())));
+      await closeWithin(log, 'health server', health?.close());
+      await closeWithin(log, 'reload listener', reloadListener?.close());
+      await closeWithin(log, 'anomaly worker', worker?.close());
+      await closeWithin(log, 'plan timer worker', timerWorker?.close());
+      await closeWithin(log, 'anomaly queue', queue?.close());
+      await closeWithin(log, 'plan timers', timers.close());
       await Promise.all(chainParts.map((part) => part.clients.close()));
       redis.disconnect();
       log.info('warden stopped');
