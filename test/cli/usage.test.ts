@@ -20,9 +20,22 @@ function expectCleanFailure(result: CliResult, code: number): void {
   expect(result.stderr).not.toMatch(stackLine);
 }
 
+describe('plan explain', () => {
+  it('prints what the drill plan does for each detector and severity', async () => {
+    const result = await runCli(['plan', 'explain', '--config', drillConfigPath], guardianEnv, 100_000);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^vault-large-withdraw \(event, severity critical\)$/m);
+    expect(result.stdout).toMatch(/critical \(configured\): rules contain critical anomalies.*\n\s+1\. pause vault-pause: call function pause\(\) on vault/);
+  });
+});
+
 describe('help', () => {
   const cases: [string[], RegExp[]][] = [
-    [['--help'], [/Usage: warden/, /\brun\b/, /\bcheck\b/, /\bincidents\b/, /\bdrill\b/]],
+    [['--help'], [/Usage: warden/, /\brun\b/, /\bcheck\b/, /\bincidents\b/, /\bdrill\b/, /\bplan\b/, /\breload\b/, /\breplay\b/, /\bstats\b/]],
+    [['plan', 'explain', '--help'], [/Usage: warden plan explain/, /--config <file>/, /--json/]],
+    [['reload', '--help'], [/Usage: warden reload/, /--config <file>/, /--timeout <seconds>/, /SIGHUP/]],
+    [['replay', '--help'], [/Usage: warden replay/, /--from/, /--to/, /--set/, /--format/]],
+    [['stats', '--help'], [/Usage: warden stats/, /--config <file>/, /--json/]],
     [['run', '--help'], [/Usage: warden run/, /--config <file>/, /--pretty/, /SIGTERM/]],
     [['check', '--help'], [/Usage: warden check/, /--config <file>/, /--live/, /--json/]],
     [['incidents', '--help'], [/Usage: warden incidents/, /\blist\b/, /\bshow\b/]],
