@@ -123,6 +123,17 @@ export interface CreateGuardianPauserParameters {
    * are read like the node's (already known, nonce too low, rejected, no answer).
    */
   broadcast?: PauseBroadcast;
+  /**
+   * Where each target's pause record and locks live; default Redis (pause-record.ts). The offline
+   * pauser of a Redis outage (src/outage) keeps them in memory.
+   */
+  recordStore?(target: ResolvedPauseTarget): PauseRecordStore;
+  /**
+   * Which nonce a new pause signs: 'pending' (default) counts the guardian's txs in the mempool.
+   * Offline pausers sign the 'latest' (mined) nonce: without Redis, two replicas then sign the same
+   * tx, and one nonce can only be mined once.
+   */
+  nonceBlockTag?: 'pending' | 'latest';
 }
 
 /** Sends the signed bytes of a pause tx of `from` (see CreateGuardianPauserParameters.broadcast). */
@@ -134,6 +145,7 @@ export function createGuardianPauser(params: CreateGuardianPauserParameters): Gu
   const stores = new Map<string, PauseRecordStore>(
     params.targets.map((target) => [
       target.id,
+      params.recordStore?.(target) ??
       createPauseRecordStore({
         redis: params.redis,
         keyPrefix: params.keyPrefix,
@@ -147,7 +159,7 @@ export function createGuardianPauser(params: CreateGuardianPauserParameters): Gu
   const lockWaitMs = params.lockWaitMs ?? 30_000;
   const inFlight = new Map<string, Promise<PauseOutcome>>();
   const calls = createPauseCallBuilder({ client, chainId: chain.id, sender: account.address, safeSigners: params.safeSigners ?? new Map() });
-  const reads = createPauseReader({ chain, client, guardianAddress: account.address, guardian, calls });
+  const reads = createPauseReader({ chain, client, guardianAddress: account.address, guardian, calls, nonceBlockTag: params.nonceBlockTag });
 
   const proposer = params.proposals
     ? createSafeProposer({
@@ -226,7 +238,7 @@ export function createGuardianPauser(params: CreateGuardianPauserParameters): Gu
       first ? reads.readContained(first).catch(() => undefined) : undefined,
       reads.pendingNonce(),
       reads.currentFees(),
-      first ? warmUpLock(first) : undefined,
+      first && !params.recordStore ? warmUpLock(first) : undefined,
     ]);
   })().catch((error: unknown) => log.debug({ err: describeRpcError(error) }, 'pauser warm-up failed'));
 

@@ -61,6 +61,8 @@ export interface CreatePauseReaderParameters {
   guardianAddress: Address;
   guardian: GuardianConfig;
   calls: PauseCallBuilder;
+  /** The nonce `pendingNonce` reads: 'pending' (default) or 'latest' (offline pausers, see pause-guardian). */
+  nonceBlockTag?: 'pending' | 'latest';
 }
 
 export function createPauseReader(params: CreatePauseReaderParameters): PauseReader {
@@ -74,7 +76,7 @@ export function createPauseReader(params: CreatePauseReaderParameters): PauseRea
 
   const readContained = (target: ResolvedPauseTarget, blockNumber?: bigint) => readTargetContained({ client, target, blockNumber });
 
-  const pendingNonce = () => client.getTransactionCount({ address: guardianAddress, blockTag: 'pending' });
+  const pendingNonce = () => client.getTransactionCount({ address: guardianAddress, blockTag: params.nonceBlockTag ?? 'pending' });
 
   async function currentFees(): Promise<HeadFees> {
     const price = (baseFee: bigint) => pauseFees({ baseFee, feeMultiplier: guardian.feeMultiplier, priorityFee: guardian.priorityFee });

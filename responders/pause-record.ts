@@ -176,3 +176,77 @@ export function createPauseRecordStore(params: CreatePauseRecordStoreParameters)
     },
   };
 }
+
+/** How far a record has got: a merge never moves a record back (replay.ts, offline pauses). */
+const statusRank: Record<PauseRecordStatus, number> = { pending: 0, rejected: 1, lost: 1, reverted: 2, mined: 2 };
+
+/**
+ * Writes `record` unless Redis holds a record that is further along: a higher nonce, or the same
+ * nonce with at least as many versions and a status at least as final. Idempotent; used to replay
+ * pause records made while Redis was unreachable (src/outage/replay.ts).
+ */
+const mergeScript = `
+local current = redis.call('GET', KEYS[1])
+if current then
+  local old = cjson.decode(current)
+  local nonce = tonumber(ARGV[2])
+  if old.nonce > nonce then return 0 end
+  local rank = { pending = 0, rejected = 1, lost = 1, reverted = 2, mined = 2 }
+  if old.nonce == nonce and #old.txHashes >= tonumber(ARGV[3]) and (rank[old.status] or 0) >= tonumber(ARGV[4]) then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[1])
+return 1
+`;
+
+export async function mergePauseRecord(params: { redis: Redis; recordKey: string; record: PauseRecord }): Promise<boolean> {
+  const { redis, recordKey, record } = params;
+  const rank = statusRank[record.status];
+  return (await redis.eval(mergeScript, 1, recordKey, JSON.stringify(record), String(record.nonce), String(record.txHashes.length), String(rank))) === 1;
+}
+
+/**
+ * A pause record store in memory, for pauses made while Redis is unreachable (src/outage): the locks
+ * are this process's, and every record written is handed to `onWrite` (which spools it). Across
+ * replicas the guardian's nonce is the fence: offline pauses sign the mined nonce (see the pauser),
+ * so two replicas sign the same tx, and one nonce can be mined once.
+ */
+export function createLocalPauseRecordStore(params: { onWrite(record: PauseRecord): void; locks: Set<string>; lockKey: string; guardianKey: string }): PauseRecordStore {
+  const { locks, lockKey, guardianKey } = params;
+  let stored: PauseRecord | undefined;
+  let lastNonce: number | undefined;
+  const holders = new Map<string, string[]>();
+  const write = (record: PauseRecord) => {
+    stored = record;
+    params.onWrite(record);
+  };
+  return {
+    async acquire() {
+      const token = randomBytes(12).toString('hex');
+      if (locks.has(lockKey) || locks.has(guardianKey)) return { acquired: false, token, record: stored };
+      locks.add(lockKey).add(guardianKey);
+      holders.set(token, [lockKey, guardianKey]);
+      return { acquired: true, token, record: stored, lastNonce };
+    },
+    async release(token) {
+      for (const key of holders.get(token) ?? []) locks.delete(key);
+      holders.delete(token);
+    },
+    async commit(token, record) {
+      if (!holders.has(token)) return false;
+      write(record);
+      lastNonce = record.nonce;
+      return true;
+    },
+    async update(record) {
+      if (!stored || stored.nonce !== record.nonce) return false;
+      write({ ...record, updatedAt: Date.now() });
+      return true;
+    },
+    async forgetNonceHint(nonce) {
+      if (lastNonce === nonce) lastNonce = undefined;
+    },
+    async read() {
+      return stored;
+    },
+  };
+}

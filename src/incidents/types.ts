@@ -57,6 +57,8 @@ export const timelineEntryTypes = [
   'escalation-armed',
   /** Nobody acknowledged in time: data.level, the roles and channels paged. */
   'escalated',
+  /** Recorded from the local spool after a Redis outage: the anomaly was detected and contained while Redis was unreachable. */
+  'spool-replayed',
 ] as const;
 export type TimelineEntryType = (typeof timelineEntryTypes)[number];
 
