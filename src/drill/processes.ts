@@ -134,12 +134,16 @@ export async function startAnvil(options: AnvilOptions = {}): Promise<Anvil> {
   };
 }
 
-/** Starts a throwaway redis-server (no persistence) on a free port. Needs `redis-server` on PATH. */
-export async function startRedisServer(options: { port?: number } = {}): Promise<ManagedProcess> {
+/**
+ * Starts a throwaway redis-server (needs `redis-server` on PATH) on a free port (or `port`). With `dir`, it persists there (appendonly, as a
+ * production Redis should), so a test can stop it and start it again on the same port and data.
+ */
+export async function startRedisServer(options: { port?: number; dir?: string } = {}): Promise<ManagedProcess> {
   const port = options.port ?? (await freePort());
+  const persistence = options.dir ? ['--dir', options.dir, '--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
   const child = await spawnUntilReady({
     command: 'redis-server',
-    args: ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    args: ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence],
     ready: /Ready to accept connections/,
     name: 'redis-server',
   });
