@@ -8,7 +8,10 @@
  * - a block is checkpointed only after `onBlock` resolved; a throwing `onBlock` is retried with
  *   backoff, never skipped;
  * - a head whose parent is not our tip is a reorg: `onReorg` names exactly the processed blocks
- *   dropped (within the last `finalityDepth`), before the new branch is processed (reorg-walk.ts);
+ *   dropped, before the whole new branch is processed (reorg-walk.ts). The common ancestor is looked
+ *   for by hash among the last `finalityDepth` blocks, then among the older processed blocks the
+ *   checkpoint store keeps; a reorg deeper than `finalityDepth` also calls `onDeepReorg`. One with no
+ *   ancestor within that bound resyncs from the bottom of the walked branch, logging what it skips;
  * - a head that went stale while queued (reorged out before we got to it) is dropped or
  *   re-derived from the current head — never walked along its dead branch, never retried forever;
  * - heads are handled one at a time, never concurrently.
@@ -22,22 +25,17 @@ import type { BlockRef, CheckpointStore } from './checkpoint.js';
 import { processRunId } from '../run-id.js';
 import { createBlockFetcher, isBlockNotFound } from './block-fetcher.js';
 import { createHeadSource } from './heads.js';
-import { BlockReorgedError, walkBack } from './reorg-walk.js';
+import { BlockReorgedError, reorgReport, walkBack, type WalkBackResult } from './reorg-walk.js';
 import { resumeFrom } from './restart.js';
 import { describeError } from '../errors.js';
 import { backoffMs, sleep, StoppedError } from './retry.js';
+import type { DeepReorgEvent, LivenessEvent, ReorgEvent } from './follower-events.js';
+
+export type { DeepReorgEvent, LivenessEvent, ReorgEvent } from './follower-events.js';
 
 export interface FollowedBlock {
   header: BlockHeader;
   observedAt: ObservedAt;
-}
-
-export interface ReorgEvent {
-  chainId: number;
-  /** Hashes of processed blocks that are no longer canonical, lowest first. */
-  droppedHashes: Hex[];
-  /** The newest block both branches share. */
-  commonAncestor: BlockRef;
 }
 
 export interface ChainFollowerParams {
@@ -55,18 +53,8 @@ export interface ChainFollowerParams {
   retryBaseMs?: number;
   /** The head stalled (no new block from any endpoint for `chain.stallTimeout`), and moves again: once each per stall. */
   onLiveness?(event: LivenessEvent): void;
-}
-
-/** A stall of the head, or its end (see heads.ts); the daemon raises the `liveness` anomaly from it. */
-export interface LivenessEvent {
-  type: 'stalled' | 'recovered';
-  chainId: number;
-  /** The last processed block at that moment (undefined before the first). */
-  tip?: BlockRef;
-  /** stalled: the highest block seen before it; recovered: the new block. */
-  head?: number;
-  stalledForMs: number;
-  headMode: 'ws' | 'poll';
+  /** A reorg that dropped more than `finalityDepth` processed blocks: once per reorg, before onReorg and the new branch. Must not block. */
+  onDeepReorg?(event: DeepReorgEvent): void;
 }
 
 /** No new block for this long is a stall: `chain.stallTimeout`, else 3 block times and at least 5 s. */
@@ -174,7 +162,8 @@ export function createChainFollower(params: ChainFollowerParams): ChainFollower 
     }, context);
     await untilDone('checkpoint', () => checkpoint.set({ number: header.number, hash: header.hash }), context);
     recent.push(header);
-    if (recent.length > depth) recent.splice(0, recent.length - depth);
+    // depth + 1: the ancestor of a reorg `depth` deep is still in memory.
+    if (recent.length > depth + 1) recent.splice(0, recent.length - depth - 1);
     log.debug(context, 'block processed');
   }
 
@@ -183,21 +172,26 @@ export function createChainFollower(params: ChainFollowerParams): ChainFollower 
     const current = tip();
     if (!current || block.header.parentHash === current.hash) return processBlock(block);
 
-    // Reorg: walk back by hash until the parent is a block we hold.
-    const walk = await walkBack({ block, recent, depth, fetcher });
-    if (walk.tooDeep) {
-      log.error({ block: block.header.number, ancestor: walk.commonAncestor }, `reorg deeper than finalityDepth (${depth}); treating every retained block as dropped`);
-    }
+    // Reorg: walk back by hash until the parent is a block we processed (past `recent` if need be).
+    const walk = await walkBack({ block, recent, processed: () => checkpoint.recent(), maxBlocks: Math.max(depth + 1, chain.maxCatchUpBlocks), fetcher });
     // The walk can end at our tip (a gap found by hash, not a reorg): then nothing was dropped.
-    if (walk.droppedHashes.length > 0) await applyReorg(walk.droppedHashes, walk.commonAncestor, walk.keep);
+    if (walk.droppedHashes.length > 0 || walk.base) await applyReorg(walk, current, block.header);
     for (const b of walk.branch) await processBlock(b);
   }
 
-  async function applyReorg(droppedHashes: Hex[], commonAncestor: BlockRef, keep: number) {
+  /** Drops our blocks after the common ancestor (onReorg, checkpoint); a reorg deeper than `depth` is also an alert. */
+  async function applyReorg(walk: WalkBackResult, oldTip: BlockHeader, newHead: BlockHeader) {
+    const { droppedHashes, commonAncestor } = walk;
+    const report = reorgReport({ walk, chainId: chain.id, oldTip, newHead, finalityDepth: depth });
+    log[report.level](report.context, report.message);
+    try {
+      if (report.deep) params.onDeepReorg?.(report.deep);
+    } catch (error) {
+      log.error({ block: commonAncestor.number, err: describeError(error) }, 'onDeepReorg threw');
+    }
     const event: ReorgEvent = { chainId: chain.id, droppedHashes, commonAncestor };
-    log.warn({ block: commonAncestor.number, dropped: droppedHashes.length, droppedHashes }, 'reorg: dropping blocks after the common ancestor');
     await untilDone('onReorg', () => onReorg(event), { block: commonAncestor.number });
-    recent = recent.slice(0, keep);
+    recent = walk.base ? [walk.base] : recent.slice(0, walk.keep);
     // So a restart right now resumes from the ancestor instead of a dropped block.
     await untilDone('checkpoint', () => checkpoint.set(commonAncestor), { block: commonAncestor.number });
   }
@@ -249,7 +243,8 @@ export function createChainFollower(params: ChainFollowerParams): ChainFollower 
 
   /** Sets the local chain's base from the checkpoint (or the head), handling a reorg and a long absence. */
   async function reconcile(head: FollowedBlock): Promise<void> {
-    const base = await resumeFrom({ head, chainId: chain.id, checkpoint, depth, maxCatchUpBlocks: chain.maxCatchUpBlocks, fetcher, onReorg, untilDone, log });
+    const onDeepReorg = (event: DeepReorgEvent) => params.onDeepReorg?.(event);
+    const base = await resumeFrom({ head, chainId: chain.id, checkpoint, depth, maxCatchUpBlocks: chain.maxCatchUpBlocks, fetcher, onReorg, onDeepReorg, untilDone, log });
     if (base) recent = [base];
   }
 

@@ -11,7 +11,7 @@ import { startAnvil, startRedisServer, type Anvil, type ManagedProcess } from '.
 import type { ChainConfig } from '../../src/config/schema.js';
 import { createChainClients } from '../../src/chain/clients.js';
 import { createCheckpointStore } from '../../src/chain/checkpoint.js';
-import { createChainFollower, type ChainFollower, type ChainFollowerParams, type FollowedBlock, type ReorgEvent } from '../../src/chain/follower.js';
+import { createChainFollower, type ChainFollower, type ChainFollowerParams, type DeepReorgEvent, type FollowedBlock, type ReorgEvent } from '../../src/chain/follower.js';
 import { startCountingProxy, type CountingProxy } from '../harness/counting-proxy.js';
 import { rpc } from './evm.js';
 
@@ -19,6 +19,7 @@ export interface Harness {
   follower: ChainFollower;
   blocks: { number: number; hash: Hex }[];
   reorgs: ReorgEvent[];
+  deepReorgs: DeepReorgEvent[];
   logs: Record<string, unknown>[];
   checkpoint: ReturnType<typeof createCheckpointStore>;
 }
@@ -28,7 +29,8 @@ export interface FollowerEnv {
   proxy: CountingProxy;
   client(): PublicClient;
   chainConfig(overrides?: Partial<ChainConfig>): ChainConfig;
-  follow(params: { keyPrefix?: string; chain?: ChainConfig; onBlock?: (b: FollowedBlock) => Promise<void>; into?: Harness; extra?: Partial<ChainFollowerParams> }): Harness;
+  /** `retain`: how many processed blocks the checkpoint store keeps (default 256). */
+  follow(params: { keyPrefix?: string; chain?: ChainConfig; retain?: number; onBlock?: (b: FollowedBlock) => Promise<void>; into?: Harness; extra?: Partial<ChainFollowerParams> }): Harness;
   newPrefix(): string;
   head(): Promise<{ number: number; hash: Hex }>;
   caughtUp(h: Harness): () => Promise<boolean>;
@@ -76,9 +78,10 @@ export function useFollowerEnv(): FollowerEnv {
       const chain = params.chain ?? env.chainConfig();
       const logs: Record<string, unknown>[] = params.into?.logs ?? [];
       const log = pino({ level: 'debug' }, { write: (line: string) => void logs.push(JSON.parse(line)) });
-      const checkpoint = createCheckpointStore({ redis, keyPrefix: params.keyPrefix ?? env.newPrefix(), chainId: chain.id });
+      const checkpoint = createCheckpointStore({ redis, keyPrefix: params.keyPrefix ?? env.newPrefix(), chainId: chain.id, ...(params.retain ? { retain: params.retain } : {}) });
       const blocks = params.into?.blocks ?? [];
       const reorgs = params.into?.reorgs ?? [];
+      const deepReorgs = params.into?.deepReorgs ?? [];
       const follower = createChainFollower({
         chain,
         clients: createChainClients({ chain }),
@@ -91,10 +94,11 @@ export function useFollowerEnv(): FollowerEnv {
           blocks.push({ number: block.header.number, hash: block.header.hash });
         },
         onReorg: async (event) => void reorgs.push(event),
+        onDeepReorg: (event) => void deepReorgs.push(event),
         ...params.extra, // e.g. clients (to inspect endpoint health) or onLiveness
       });
       running.push(follower);
-      return { follower, blocks, reorgs, logs, checkpoint };
+      return { follower, blocks, reorgs, deepReorgs, logs, checkpoint };
     },
     newPrefix: () => `t${++prefixCounter}`,
     async head() {
