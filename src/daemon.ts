@@ -14,12 +14,12 @@ import { loadGuardianAccount } from '../responders/guardian-key.js';
 import { ChannelSecretError, createChannels, loadChannelSecrets, type NotificationChannel } from '../responders/notify/index.js';
 import { createSafeServices } from '../responders/safe/services.js';
 import { loadSafeSigners } from '../responders/safe/signers.js';
-import { createChainReadiness } from './readiness/chain.js';
-import { createLivenessMonitor } from './liveness/monitor.js';
-import { createGuardianPauser, resolvePauseTargets, type GuardianPauser, type PauseBroadcast } from '../responders/pause-guardian.js';
+import { resolvePauseTargets, type GuardianPauser, type PauseBroadcast } from '../responders/pause-guardian.js';
 import { createBlockProcessor } from './chain/block-processor.js';
 import { createCheckpointStore } from './chain/checkpoint.js';
-import { createChainClients, type ChainClients } from './chain/clients.js';
+import type { ChainClients } from './chain/clients.js';
+import { createChainParts } from './chain-parts.js';
+import { createChainHandlers } from './chain-handlers.js';
 import { createChainFollower } from './chain/follower.js';
 import { ConfigError } from './config/errors.js';
 import type { LoadedConfig } from './config/load.js';
@@ -41,6 +41,7 @@ import { createPlanRunner, type PlanRunner } from './plan/runner.js';
 import { createPlanTimers, createPlanTimerWorker, type PlanTimers, type PlanTimerWorker } from './plan/timers.js';
 import { createAnomalyQueue, createAnomalyWorker, type AnomalyQueue } from './queue/anomaly-queue.js';
 import { redisUnavailable } from './redis.js';
+import { createOutageHandling } from './outage/handling.js';
 import { describeError } from './errors.js';
 
 export interface CreateWardenParameters {
@@ -89,9 +90,22 @@ export function createWarden(params: CreateWardenParameters): Warden {
   const env = params.env ?? process.env;
   const keyPrefix = config.redis.keyPrefix;
   const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 3, lazyConnect: true });
-  redis.on('error', (error) => log.warn({ err: error.message }, 'redis connection error'));
+  // While spooling the outage is logged once (src/outage/mode.ts), not at every reconnect attempt.
+  redis.on('error', (error) => (outage.mode.spooling() ? log.debug : log.warn).call(log, { err: error.message }, 'redis connection error'));
   const incidents = createIncidentStore({ redis, keyPrefix });
   const metrics = createMetrics();
+  // Created in start(): a queue opens connections at once, and with Redis down it would log forever.
+  let queue: AnomalyQueue | undefined;
+  /** While Redis is unreachable: spool, contain directly, replay when it is back (src/outage). */
+  const outage = createOutageHandling({
+    config,
+    configFile: loaded.file,
+    redis,
+    incidents,
+    current: () => current.loaded,
+    queueAdd: () => queue && ((anomalies) => queue!.add(anomalies)),
+    log,
+  });
 
   const account = params.accounts?.guardian ?? (config.responders.guardian ? loadGuardianAccount({ guardian: config.responders.guardian, env }) : undefined);
   // The guardian key registers itself when loaded; urls may carry API keys, tokens or passwords.
@@ -118,35 +132,21 @@ export function createWarden(params: CreateWardenParameters): Warden {
       keyPrefix,
       log,
       metrics,
+      wrapState: outage.detectorState(chain.id),
     });
-  const pauseTargets = resolvePauseTargets(config, contracts);
-  const chainParts = config.chains.map((chain) => {
-    const clients = createChainClients({ chain, metrics, log });
-    const processor = processorFor(chain, clients, contracts, detectors);
-    const targets = pauseTargets.filter((target) => target.chainId === chain.id);
-    const pauser: GuardianPauser | undefined =
-      account && config.responders.guardian && targets.length > 0
-        ? createGuardianPauser({
-            chain,
-            publicClient: clients.http,
-            account,
-            guardian: config.responders.guardian,
-            targets,
-            redis,
-            keyPrefix,
-            log,
-            safeSigners,
-            proposals: { safes: config.responders.safes, services: safeServices, incidents },
-            broadcast: params.accounts?.broadcast,
-          })
-        : undefined;
-    const readiness =
-      account && config.responders.guardian && targets.length > 0
-        ? createChainReadiness({ chain, client: clients.http, targets, account, config, safeSigners, redis, incidents, log, raise: (anomaly) => queue!.add([anomaly]) })
-        : undefined;
-    // A stalled head raises a `liveness` anomaly (observe) through the queue; its end is recorded in that incident.
-    const liveness = createLivenessMonitor({ chain, clients, incidents, log, raise: (anomaly) => queue!.add([anomaly]) });
-    return { chain, clients, processor, pauser, readiness, liveness };
+  const chainParts = createChainParts({
+    config,
+    pauseTargets: resolvePauseTargets(config, contracts),
+    processorFor: (chain, clients) => processorFor(chain, clients, contracts, detectors),
+    account,
+    safeSigners,
+    safeServices,
+    broadcast: params.accounts?.broadcast,
+    redis,
+    incidents,
+    outage,
+    metrics,
+    log,
   });
 
   const pausers = new Map<number, GuardianPauser>();
@@ -174,10 +174,14 @@ export function createWarden(params: CreateWardenParameters): Warden {
   };
   const actOnHead = createActOnHead({ runner: planRunner });
   const afterReorg = createAfterReorg({ incidents, log });
-  /** Longest the queue write (and so the next block) waits for local pauses to be broadcast. */
-  const queueDeferMs = 250;
-  // Created in start(): a queue opens connections at once, and with Redis down it would log forever.
-  let queue: AnomalyQueue | undefined;
+  /** Containment at detection: the plan runner, or — Redis unreachable — the direct containment. */
+  const startContainment = (anomaly: Anomaly): Promise<void> =>
+    outage.mode.spooling()
+      ? outage.direct.contain(anomaly)
+      : actOnHead.start(anomaly, {
+          // Redis went away mid-run (the incident or pause record could not be written): contain without it.
+          onFailed: () => (outage.mode.spooling() || !outage.mode.redisUp() ? void outage.direct.contain(anomaly) : undefined),
+        });
   let worker: { close(): Promise<void> } | undefined;
   /** Wall time each chain last processed a block, for /healthz. */
   const lastBlockAt: (number | undefined)[] = chainParts.map(() => undefined);
@@ -185,40 +189,20 @@ export function createWarden(params: CreateWardenParameters): Warden {
     createChainFollower({
       chain: part.chain,
       clients: part.clients,
-      checkpoint: createCheckpointStore({ redis, keyPrefix, chainId: part.chain.id }),
+      checkpoint: outage.checkpoint(part.chain.id, createCheckpointStore({ redis, keyPrefix, chainId: part.chain.id })),
       log,
       onLiveness: (event) => part.liveness.onEvent(event),
-      async onBlock(block) {
-        lastBlockAt[index] = Date.now();
-        metrics.blocksProcessed.inc({ chain: part.chain.name });
-        metrics.lastBlock.set({ chain: part.chain.name }, block.header.number);
-        part.pauser?.observeHead(block.header);
-        if (part.pauser) void part.pauser.watchProposals();
-        part.readiness?.onBlock(block.header);
-        const anomalies = await part.processor.process(block);
-        if (anomalies.length === 0) return;
-        for (const anomaly of anomalies) {
-          metrics.anomalies.inc({ chain: part.chain.name, detector: anomaly.detectorId, severity: anomaly.severity, mode: anomaly.mode ?? 'act' });
-          log.warn(
-            { chain: part.chain.name, block: anomaly.blockNumber, anomaly: anomaly.id, detector: anomaly.detectorId, severity: anomaly.severity },
-            anomaly.summary,
-          );
-        }
-        // Containment starts now. The queue write waits until the pauses are broadcast (at most
-        // `queueDeferMs`), so its Redis traffic never delays them; the checkpoint waits for the write.
-        const dispatched = Promise.all(anomalies.map((anomaly) => actOnHead.start(anomaly)));
-        await Promise.race([dispatched, new Promise((resolve) => setTimeout(resolve, queueDeferMs).unref())]);
-        await queue!.add(anomalies);
-        params.onAnomalies?.(anomalies);
-      },
-      async onReorg(event) {
-        log.warn({ chain: part.chain.name, block: event.commonAncestor.number, dropped: event.droppedHashes }, 'reorg: blocks dropped');
-        metrics.reorgs.inc({ chain: part.chain.name });
-        metrics.reorgDepth.observe({ chain: part.chain.name }, event.droppedHashes.length);
-        await part.processor.handleReorg(event);
-        await incidents.annotateReorg({ chainId: event.chainId, droppedHashes: event.droppedHashes });
-        if (part.pauser) afterReorg.start({ pauser: part.pauser, commonAncestor: event.commonAncestor.number });
-      },
+      ...createChainHandlers({
+        part,
+        startContainment,
+        outage,
+        incidents,
+        afterReorg,
+        metrics,
+        log,
+        onProcessed: () => (lastBlockAt[index] = Date.now()),
+        onAnomalies: params.onAnomalies,
+      }),
     }),
   );
 
@@ -297,7 +281,7 @@ export function createWarden(params: CreateWardenParameters): Warden {
       } catch (error) {
         throw redisUnavailable(config.redis.url, (error as Error).message);
       }
-      queue = createAnomalyQueue({ redisUrl: config.redis.url, keyPrefix });
+      queue = createAnomalyQueue({ redisUrl: config.redis.url, keyPrefix, log });
       // The first incident of a process must not pay for cold code and uncached scripts mid-attack.
       // Best effort, and bounded: a slow RPC must not hold up following.
       const warmUps = Promise.all([
@@ -316,6 +300,7 @@ export function createWarden(params: CreateWardenParameters): Warden {
         redis,
         keyPrefix,
         maxHeadLag: config.http.readyMaxHeadLag,
+        outage: outage.mode,
       };
       health = await startHealthServer({
         listen: config.http.listen,
@@ -333,6 +318,8 @@ export function createWarden(params: CreateWardenParameters): Warden {
         timerQueue = createPlanTimers({ redisUrl: config.redis.url, keyPrefix });
         timerWorker = createPlanTimerWorker({ redisUrl: config.redis.url, keyPrefix, log, handle: (timer) => planRunner.handleTimer(timer) });
       }
+      // A spool left by a process that died during an earlier outage goes into Redis before following.
+      await outage.mode.replay();
       reloadListener = await listenForReloads({ redisUrl: config.redis.url, keyPrefix, replicaId: `${hostname()}:${process.pid}`, log, reload: reloadFromFile });
       await Promise.all(followers.map((follower) => follower.start()));
       await waitForSockets();
@@ -343,7 +330,7 @@ export function createWarden(params: CreateWardenParameters): Warden {
       stopped = true;
       await Promise.all(followers.map((follower) => follower.stop()));
       // Finish the responses in flight (pauses started at detection) before closing connections.
-      await Promise.all([actOnHead.drain(), afterReorg.drain(), ...chainParts.map((part) => part.readiness?.idle()), ...chainParts.map((part) => part.liveness.stop())]);
+      await Promise.all([actOnHead.drain(), afterReorg.drain(), outage.direct.drain(), ...chainParts.map((part) => part.readiness?.idle()), ...chainParts.map((part) => part.liveness.stop())]);
       // Each part gets a bounded time: with Redis gone, BullMQ's close waits for a connection forever.
       await closeWithin(log, 'detector stats', Promise.all(chainParts.map((part) => part.processor.flushStats())));
       await closeWithin(log, 'health server', health?.close());
@@ -353,6 +340,7 @@ export function createWarden(params: CreateWardenParameters): Warden {
       await closeWithin(log, 'anomaly queue', queue?.close());
       await closeWithin(log, 'plan timers', timers.close());
       await Promise.all(chainParts.map((part) => part.clients.close()));
+      outage.close();
       redis.disconnect();
       log.info('warden stopped');
     },

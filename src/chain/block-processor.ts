@@ -24,7 +24,7 @@
 import type { Log, PublicClient } from 'viem';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { Anomaly, Detector } from '../../detectors/types.js';
+import type { Anomaly, Detector, DetectorState } from '../../detectors/types.js';
 import type { ResolvedContract } from '../config/contracts.js';
 import { createRedisDetectorState } from './detector-state.js';
 import { createDetectorStatsRecorder } from './detector-stats.js';
@@ -50,6 +50,8 @@ export interface BlockProcessorParams {
   readMode?: ReadMode;
   /** Per-detector evaluations, hits, errors and time, as Prometheus counters too. */
   metrics?: Metrics;
+  /** Wraps each detector's Redis state (the daemon: to carry on through a Redis outage, src/outage/stores.ts). */
+  wrapState?(state: DetectorState, detectorId: string): DetectorState;
 }
 
 export interface BlockProcessor {
@@ -78,7 +80,10 @@ export function createBlockProcessor(params: BlockProcessorParams): BlockProcess
     chainName,
     contracts: params.contracts,
     detectors: params.detectors,
-    stateFor: (detector) => createRedisDetectorState({ redis, keyPrefix, chainId, detectorId: detector.id }),
+    stateFor: (detector) => {
+      const state = createRedisDetectorState({ redis, keyPrefix, chainId, detectorId: detector.id });
+      return params.wrapState ? params.wrapState(state, detector.id) : state;
+    },
     log,
   });
   const stats = createDetectorStatsRecorder({ redis, keyPrefix, chainId, log });

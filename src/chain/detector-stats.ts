@@ -68,7 +68,8 @@ export function createDetectorStatsRecorder(params: { redis: Redis; keyPrefix: s
   }
 
   function start(): void {
-    if (writing || pending.size === 0) return;
+    // Redis down: keep counting in memory (no warning per block); the first block after it is back writes them.
+    if (writing || pending.size === 0 || ['reconnecting', 'close', 'end'].includes(params.redis.status)) return;
     const batch = pending;
     pending = new Map();
     writing = write(batch).then(

@@ -177,6 +177,15 @@ export const configSchema = z
           .default('redis://127.0.0.1:6379')
           .meta({ description: 'Redis url (redis:// or rediss://); may carry a password: use ${ENV_VAR}.', examples: ['${REDIS_URL}'] }),
         keyPrefix: identifier.default('warden').meta({ description: 'Prefix of every key warden writes.', examples: ['warden'] }),
+        spoolDir: z
+          .string()
+          .min(1)
+          .optional()
+          .meta({
+            description:
+              'Directory of the local spool: while Redis is unreachable, what was meant for it (anomalies, checkpoints, detector state, incident entries) is appended here and replayed when Redis is back. Each process writes its own file; files of dead processes are adopted. Relative paths are relative to the config file. Default ~/.warden/spool. Must be writable and survive a restart (a volume in containers).',
+            examples: ['/var/lib/warden/spool'],
+          }),
       })
       .strict()
       .prefault({})

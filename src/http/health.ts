@@ -2,7 +2,8 @@
  * warden's HTTP endpoints, for supervisors and Prometheus (listening on 127.0.0.1 by default):
  * - `GET /healthz`: 200 while the process is alive, with where each chain's follower stands;
  * - `GET /readyz`: 200 when warden can protect right now (following every chain within the allowed
- *   head lag, Redis answering, no readiness check failing), else 503 naming what is not ready;
+ *   head lag, Redis answering or spooling, no readiness check failing), else 503 naming what is not
+ *   ready; `status: degraded` (still 200) while Redis is unreachable and warden spools (src/outage);
  * - `GET /metrics`: Prometheus text format (src/metrics/metrics.ts; each metric in the README).
  */
 import { createServer, type Server } from 'node:http';
@@ -23,6 +24,8 @@ export interface ReadyCheck {
   name: string;
   ok: boolean;
   detail: string;
+  /** Passing, but not as it should be (Redis unreachable and warden spooling): /readyz says `degraded`. */
+  degraded?: boolean;
 }
 
 export interface HealthServer {
@@ -58,7 +61,9 @@ export async function startHealthServer(params: StartHealthServerParameters): Pr
     if (path === '/readyz' && params.ready) {
       const checks = await params.ready();
       const ready = checks.every((check) => check.ok);
-      return { status: ready ? 200 : 503, type: 'application/json', body: JSON.stringify({ status: ready ? 'ready' : 'not ready', checks }) };
+      // Degraded is still ready: warden protects (Redis down, spooling), but something needs a person.
+      const status = !ready ? 'not ready' : checks.some((check) => check.degraded) ? 'degraded' : 'ready';
+      return { status: ready ? 200 : 503, type: 'application/json', body: JSON.stringify({ status, checks }) };
     }
     if (path === '/metrics' && params.metrics) {
       const { contentType, body } = await params.metrics();

@@ -44,6 +44,9 @@ export function createMetrics() {
     detectorHits: counter('warden_detector_hits_total', 'Findings (anomalies) each detector returned.', ['chain', 'detector']),
     detectorErrors: counter('warden_detector_errors_total', 'Blocks on which a detector threw (it is skipped for that block).', ['chain', 'detector']),
     detectorSeconds: counter('warden_detector_seconds_total', 'Time spent in each detector, seconds.', ['chain', 'detector']),
+    spoolEntries: gauge('warden_spool_entries', 'Entries in the local spool not yet replayed into Redis (0 unless Redis is or was just unreachable), read at scrape time.', []),
+    spoolBytes: gauge('warden_spool_bytes', 'Size of the local spool files, bytes, read at scrape time.', []),
+    redisSpooling: gauge('warden_redis_spooling', '1 while writes go to the local spool (Redis unreachable, or back but not yet replayed into), else 0.', []),
     notifications: counter('warden_notifications_total', 'Notification sends by channel and outcome (sent, failed, suppressed).', ['target', 'outcome']),
   };
 }

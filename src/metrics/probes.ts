@@ -9,6 +9,7 @@ import type { EndpointStatus } from '../chain/endpoints.js';
 import type { ReadyCheck } from '../http/health.js';
 import { readinessStateKey } from '../readiness/monitor.js';
 import type { Metrics } from './metrics.js';
+import type { OutageMode } from '../outage/mode.js';
 
 /** One followed chain as the probes see it. */
 export interface ProbedChain {
@@ -26,6 +27,8 @@ export interface ProbeParameters {
   redis: Redis;
   keyPrefix: string;
   maxHeadLag: number;
+  /** The Redis outage mode (src/outage/mode.ts): while it spools, Redis down is `degraded`, not unready. */
+  outage?: Pick<OutageMode, 'status'>;
 }
 
 /** The checks behind /readyz: every chain followed closely enough, Redis up, no readiness check failing. */
@@ -42,7 +45,11 @@ export async function readyChecks(params: ProbeParameters): Promise<ReadyCheck[]
     failing = await failingReadiness(params);
     checks.push({ name: 'redis', ok: true, detail: 'answers' });
   } catch (error) {
-    checks.push({ name: 'redis', ok: false, detail: `unreachable: ${error instanceof Error ? error.message : String(error)}` });
+    const outage = params.outage?.status();
+    const reason = `unreachable: ${error instanceof Error ? error.message : String(error)}`;
+    if (outage?.spooling && !outage.spoolError) {
+      checks.push({ name: 'redis', ok: true, degraded: true, detail: `${reason}; following and containing on, ${outage.spool.entries} entries spooled for replay` });
+    } else checks.push({ name: 'redis', ok: false, detail: outage?.spoolError ? `${reason}; and the spool cannot be written: ${outage.spoolError}` : reason });
   }
   params.chains.forEach(({ chain, readinessChecked }, index) => {
     if (!readinessChecked) return;
@@ -62,6 +69,12 @@ export async function scrapeMetrics(params: ProbeParameters & { metrics: Metrics
       metrics.endpointInRotation.set({ chain: chain.name, endpoint: endpoint.label }, endpoint.inRotation ? 1 : 0);
       if (endpoint.lag !== undefined) metrics.endpointLag.set({ chain: chain.name, endpoint: endpoint.label }, endpoint.lag);
     }
+  }
+  const outage = params.outage?.status();
+  if (outage) {
+    metrics.redisSpooling.set(outage.spooling ? 1 : 0);
+    metrics.spoolEntries.set(outage.spool.entries);
+    metrics.spoolBytes.set(outage.spool.bytes);
   }
   try {
     const failing = await withTimeout(failingReadiness(params), 1_000);

@@ -20,7 +20,7 @@ export interface ActOnHead {
    * Starts the plan for a freshly detected anomaly (once per anomaly id while its run is remembered).
    * Resolves when the containment is dispatched (pause broadcast, or nothing to send) or the run ends.
    */
-  start(anomaly: Anomaly): Promise<void>;
+  start(anomaly: Anomaly, options?: { onFailed?(error: unknown): void }): Promise<void>;
   /** The queue worker's handler: joins the local run if there is one, else runs the plan. */
   handleJob(anomaly: Anomaly): Promise<void>;
   /** Runs started locally and not yet claimed by a job. */
@@ -43,13 +43,14 @@ export function createActOnHead(params: {
   const running = new Set<Promise<void>>();
   const rememberMs = params.rememberMs ?? 10 * 60_000;
   return {
-    start(anomaly) {
+    start(anomaly, options) {
       if (inflight.has(anomaly.id)) return Promise.resolve();
       let markDispatched!: () => void;
       const dispatched = new Promise<void>((resolve) => (markDispatched = resolve));
       const run = params.runner.handle(anomaly, { dispatched: markDispatched });
       void run.then(markDispatched, markDispatched);
-      run.catch(() => {}); // the job that claims it sees the error (and BullMQ retries)
+      // The job that claims it sees the error (and BullMQ retries); `onFailed` may act at once (a Redis outage).
+      run.catch((error: unknown) => options?.onFailed?.(error));
       const entry = { run, claimed: false };
       inflight.set(anomaly.id, entry);
       running.add(run);

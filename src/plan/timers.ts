@@ -45,6 +45,7 @@ const jobOptions = {
 
 export function createPlanTimers(params: TimerQueueParameters): PlanTimers {
   const queue = new Queue<PlanTimer>(planTimerQueueName, { connection: { url: params.redisUrl }, prefix: bullPrefix(params.keyPrefix) });
+  queue.on('error', () => {}); // connection errors: an outage is logged once by src/outage, not per reconnect
   return {
     async schedule(timer, options) {
       await queue.add(timer.kind, timer, { ...jobOptions, delay: Math.max(0, Math.round(options.delayMs)), jobId: options.jobId });

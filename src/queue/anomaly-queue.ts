@@ -83,6 +83,8 @@ export interface CreateAnomalyQueueParameters {
   keyPrefix: string;
   /** Default `anomalyRetrySchedule`; workers must use the same one. */
   retry?: RetrySchedule;
+  /** Connection errors go here (debug); default nowhere. */
+  log?: Logger;
 }
 
 /** BullMQ prefix: its keys land under `${keyPrefix}:bull:anomalies:*`, beside warden's own keys. */
@@ -97,6 +99,8 @@ export function createAnomalyQueue(params: CreateAnomalyQueueParameters): Anomal
     prefix: bullPrefix(params.keyPrefix),
     defaultJobOptions: jobOptions,
   });
+  // Without a listener BullMQ prints each connection error to stderr; an outage is logged once by src/outage.
+  queue.on('error', (error) => params.log?.debug({ err: describeError(error) }, 'anomaly queue connection error'));
   return {
     queue,
     async add(anomalies) {

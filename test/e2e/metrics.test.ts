@@ -1,8 +1,11 @@
 /**
  * /metrics and /readyz of a running warden, after the drill's drain on a real anvil (1 s blocks) and
  * redis-server: the counters say what happened (blocks, anomalies, the pause, RPC calls, head →
- * broadcast), /readyz is 200 while warden can protect and 503 naming Redis once Redis is gone.
+ * broadcast), /readyz is 200 while warden can protect and 503 naming Redis once Redis is gone (and
+ * its spool cannot be written).
  */
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drillAccounts } from '../../src/drill/accounts.js';
 import { runDrainAttack } from '../../src/drill/attack.js';
@@ -18,7 +21,8 @@ function value(text: string, sample: string): number | undefined {
 }
 
 beforeAll(async () => {
-  world = await startWorld({ blockTime: 1 });
+  // A spool that cannot be written: with Redis gone warden cannot keep anything, so it is not ready.
+  world = await startWorld({ blockTime: 1, spoolDir: join(fileURLToPath(import.meta.url), 'not-a-directory') });
   await runDrainAttack({ rpcUrl: world.anvil.url, attackerKey: drillAccounts.attacker.key, vault: world.vault, victims: drillAccounts.depositors.map((d) => d.address) });
   await eventually(async () => {
     const [summary] = await world.warden.incidents.list({ limit: 1 });
@@ -62,6 +66,12 @@ describe('metrics and readiness endpoints', () => {
     const downBody = (await down.json()) as { status: string; checks: { name: string; ok: boolean; detail: string }[] };
     expect(down.status).toBe(503);
     expect(downBody.checks.find((check) => check.name === 'redis')).toMatchObject({ ok: false });
+    // Once a block tried to spool, /readyz says why the spool cannot stand in (test/e2e/redis-outage.test.ts: when it can).
+    const spoolFailing = await eventually(async () => {
+      const checks = ((await (await get('/readyz')).json()) as typeof downBody).checks;
+      return checks.find((check) => check.name === 'redis' && check.detail.includes('spool cannot be written'));
+    }, 10_000, 'the spool failure on /readyz');
+    expect(spoolFailing.ok).toBe(false);
     expect((await get('/healthz')).status).toBe(200); // alive all the same
   }, 30_000);
 });

@@ -37,10 +37,14 @@ export async function startWorld(
     configPath?: string;
     /** More environment for the config and the channels' secrets. */
     env?: Record<string, string>;
+    /** Redis persists in this directory (so a test can restart it with its data). */
+    redisDir?: string;
+    /** The daemon's `redis.spoolDir` (default: the config's, else ~/.warden/spool). */
+    spoolDir?: string;
   } = {},
 ): Promise<World> {
   const anvil = await startAnvil({ blockTime: params.blockTime });
-  const redis = await startRedisServer();
+  const redis = await startRedisServer({ dir: params.redisDir });
   const client = createPublicClient({ transport: http(anvil.url), pollingInterval: 50 });
   // Without the role, PAUSER_ROLE goes to the attacker's address instead of warden's guardian.
   const protocol = await deployDrillProtocol({
@@ -49,6 +53,7 @@ export async function startWorld(
   });
   const env = drillEnv({ base: { ...process.env, ...params.env }, rpcUrl: anvil.url, wsUrl: anvil.wsUrl, protocol, redisUrl: redis.url });
   const loaded = await loadConfig({ path: params.configPath ?? defaultDrillConfigPath, env });
+  if (params.spoolDir) loaded.config.redis.spoolDir = params.spoolDir;
   let captured = '';
   const sink = new PassThrough();
   sink.on('data', (chunk: Buffer) => (captured += chunk.toString()));
