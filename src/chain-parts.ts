@@ -12,6 +12,7 @@ import type { BlockProcessor } from './chain/block-processor.js';
 import { createChainClients, type ChainClients } from './chain/clients.js';
 import type { Config, ChainConfig } from './config/schema.js';
 import type { IncidentStore } from './incidents/types.js';
+import { createDeepReorgAlarm, type DeepReorgAlarm } from './liveness/deep-reorg.js';
 import { createLivenessMonitor, type LivenessMonitor } from './liveness/monitor.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics/metrics.js';
@@ -27,6 +28,8 @@ export interface ChainPart {
   offlinePauser?: GuardianPauser;
   readiness?: ReturnType<typeof createChainReadiness>;
   liveness: LivenessMonitor;
+  /** Raises a critical `liveness` anomaly for a reorg deeper than finalityDepth (src/liveness/deep-reorg.ts). */
+  deepReorg: DeepReorgAlarm;
 }
 
 export function createChainParts(params: {
@@ -66,6 +69,7 @@ export function createChainParts(params: {
         : undefined,
       // A stalled head raises a `liveness` anomaly (observe) through the queue; its end is recorded in that incident.
       liveness: createLivenessMonitor({ chain, clients, incidents, log, raise: raise(chain) }),
+      deepReorg: createDeepReorgAlarm({ chain, log, raise: raise(chain) }),
     };
   });
 }

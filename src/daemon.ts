@@ -192,6 +192,7 @@ export function createWarden(params: CreateWardenParameters): Warden {
       checkpoint: outage.checkpoint(part.chain.id, createCheckpointStore({ redis, keyPrefix, chainId: part.chain.id })),
       log,
       onLiveness: (event) => part.liveness.onEvent(event),
+      onDeepReorg: (event) => part.deepReorg.onEvent(event),
       ...createChainHandlers({
         part,
         startContainment,
@@ -330,7 +331,7 @@ export function createWarden(params: CreateWardenParameters): Warden {
       stopped = true;
       await Promise.all(followers.map((follower) => follower.stop()));
       // Finish the responses in flight (pauses started at detection) before closing connections.
-      await Promise.all([actOnHead.drain(), afterReorg.drain(), outage.direct.drain(), ...chainParts.map((part) => part.readiness?.idle()), ...chainParts.map((part) => part.liveness.stop())]);
+      await Promise.all([actOnHead.drain(), afterReorg.drain(), outage.direct.drain(), ...chainParts.map((part) => part.readiness?.idle()), ...chainParts.map((part) => part.liveness.stop()), ...chainParts.map((part) => part.deepReorg.stop())]);
       // Each part gets a bounded time: with Redis gone, BullMQ's close waits for a connection forever.
       await closeWithin(log, 'detector stats', Promise.all(chainParts.map((part) => part.processor.flushStats())));
       await closeWithin(log, 'health server', health?.close());

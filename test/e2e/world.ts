@@ -41,6 +41,8 @@ export async function startWorld(
     redisDir?: string;
     /** The daemon's `redis.spoolDir` (default: the config's, else ~/.warden/spool). */
     spoolDir?: string;
+    /** Changes the loaded config before warden starts (e.g. a small finalityDepth). */
+    edit?(config: LoadedConfig['config']): void;
   } = {},
 ): Promise<World> {
   const anvil = await startAnvil({ blockTime: params.blockTime });
@@ -54,6 +56,7 @@ export async function startWorld(
   const env = drillEnv({ base: { ...process.env, ...params.env }, rpcUrl: anvil.url, wsUrl: anvil.wsUrl, protocol, redisUrl: redis.url });
   const loaded = await loadConfig({ path: params.configPath ?? defaultDrillConfigPath, env });
   if (params.spoolDir) loaded.config.redis.spoolDir = params.spoolDir;
+  params.edit?.(loaded.config);
   let captured = '';
   const sink = new PassThrough();
   sink.on('data', (chunk: Buffer) => (captured += chunk.toString()));
