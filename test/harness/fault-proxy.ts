@@ -8,7 +8,9 @@
  * - `latencyMs`: added delay, uniform in [min, max];
  * - `timeoutRate`: never answered (the client's timeout fires);
  * - `malformedRate`: a corrupted answer — truncated JSON, a result of the wrong type, a block or log
- *   with a field missing, a huge number;
+ *   with a field missing, a huge number; with `malformedKinds`, also plausible lies: a block with
+ *   another block's hash or parentHash, another block, the logs of another block, the receipt of
+ *   another tx (malformed-answers.ts);
  * - `lagBlocks`: a lagging endpoint: heads (eth_blockNumber, the `latest` block, newHeads) N behind,
  *   later blocks "not found";
  * - `reorderHeadsRate`: a WebSocket newHeads notification held back and sent after the next one;
@@ -26,6 +28,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { seededRandom } from '../../detectors/test-helpers.js';
 import { freePort } from '../../src/drill/processes.js';
+import { createCorrupter, type MalformedKind, type RpcRequest, type RpcResponse } from './malformed-answers.js';
+
+export { allMalformedKinds, classicMalformedKinds, plausibleMalformedKinds, type MalformedKind } from './malformed-answers.js';
 
 export interface FaultOptions {
   rpcErrorRate?: number;
@@ -33,12 +38,16 @@ export interface FaultOptions {
   latencyMs?: [number, number];
   timeoutRate?: number;
   malformedRate?: number;
+  /** Which malformed answers `malformedRate` makes; default the classic shape-breaking ones (see malformed-answers.ts). */
+  malformedKinds?: readonly MalformedKind[];
   lagBlocks?: number;
   reorderHeadsRate?: number;
   /** WebSocket newHeads notifications are swallowed: the socket stays open and silent (half-open TCP). */
   silentHeads?: boolean;
   /** Only these methods get request faults (default: every method). */
   methods?: string[];
+  /** These methods never get request faults (applied after `methods`). */
+  skipMethods?: string[];
 }
 
 export interface FaultProxy {
@@ -54,9 +63,6 @@ export interface FaultProxy {
   dropWebSockets(): void;
   stop(): Promise<void>;
 }
-
-type RpcRequest = { jsonrpc?: string; id?: unknown; method?: string; params?: unknown[] };
-type RpcResponse = { jsonrpc: string; id?: unknown; result?: unknown; error?: { code: number; message: string } };
 
 export async function startFaultProxy(params: { target: string; seed: number; faults?: FaultOptions; port?: number }): Promise<FaultProxy> {
   const target = new URL(params.target);
@@ -89,7 +95,9 @@ export async function startFaultProxy(params: { target: string; seed: number; fa
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-  const faulty = (method: string | undefined) => !proxy.faults.methods || proxy.faults.methods.includes(method ?? '');
+  const corrupter = createCorrupter({ random, note, kinds: () => proxy.faults.malformedKinds });
+  const faulty = (method: string | undefined) =>
+    (!proxy.faults.methods || proxy.faults.methods.includes(method ?? '')) && !proxy.faults.skipMethods?.includes(method ?? '');
 
   async function upstream(body: unknown): Promise<unknown> {
     const response = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -124,31 +132,10 @@ export async function startFaultProxy(params: { target: string; seed: number; fa
     }
     const lagged = await lag(request);
     const answer = lagged.answer ?? ((await upstream(lagged.request)) as RpcResponse);
-    if (faulty(request.method) && chance(proxy.faults.malformedRate)) return corrupt(answer);
+    corrupter.observe(request, answer);
+    if (request.method === 'eth_getTransactionReceipt' && proxy.faults.malformedKinds?.includes('otherReceipt')) await rememberBlockReceipts(answer);
+    if (faulty(request.method) && chance(proxy.faults.malformedRate)) return corrupter.corrupt(request, answer);
     return answer;
-  }
-
-  /** One of the ways providers have been seen to answer wrongly. Truncation is handled by the caller. */
-  function corrupt(answer: RpcResponse): RpcResponse {
-    const result = answer.result;
-    const kind = Math.floor(random() * 3);
-    if (kind === 0) {
-      note('wrongType');
-      return { ...answer, result: typeof result === 'string' ? Number.parseInt(result, 16) || 42 : typeof result === 'object' && result !== null ? 'not an object' : { unexpected: true } };
-    }
-    if (kind === 1 && result && typeof result === 'object') {
-      const target = Array.isArray(result) ? result[0] : result;
-      const keys = target && typeof target === 'object' ? Object.keys(target) : [];
-      if (keys.length > 0) {
-        note('missingField');
-        const copy = structuredClone(result) as Record<string, unknown> | Record<string, unknown>[];
-        const victim = (Array.isArray(copy) ? copy[0] : copy) as Record<string, unknown>;
-        delete victim[keys[Math.floor(random() * keys.length)]!];
-        return { ...answer, result: copy };
-      }
-    }
-    note('hugeNumber');
-    return { ...answer, result: `0x${'f'.repeat(80)}` };
   }
 
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
@@ -178,7 +165,7 @@ export async function startFaultProxy(params: { target: string; seed: number; fa
     try {
       const answers = await Promise.all(requests.map(answerOne));
       let body = JSON.stringify(Array.isArray(parsed) ? answers : answers[0]);
-      if (anyFaulty && chance((proxy.faults.malformedRate ?? 0) / 4)) {
+      if (anyFaulty && corrupter.truncates() && chance((proxy.faults.malformedRate ?? 0) / 4)) {
         note('truncated');
         body = body.slice(0, Math.floor(body.length * random()));
       }
@@ -194,6 +181,28 @@ export async function startFaultProxy(params: { target: string; seed: number; fa
     if (proxy.down) return void socket.destroy();
     wss.handleUpgrade(req, socket, head, (client) => relay(client));
   });
+
+  /** The other receipts of a receipt's block, so `otherReceipt` has a real receipt of another tx to answer with. */
+  const receiptBlocks = new Set<string>();
+  async function rememberBlockReceipts(answer: RpcResponse): Promise<void> {
+    const blockNumber = (answer.result as { blockNumber?: string } | null | undefined)?.blockNumber;
+    if (!blockNumber || receiptBlocks.has(blockNumber)) return;
+    receiptBlocks.add(blockNumber);
+    const receipts = (await upstream({ jsonrpc: '2.0', id: 0, method: 'eth_getBlockReceipts', params: [blockNumber] })) as RpcResponse;
+    for (const receipt of Array.isArray(receipts.result) ? receipts.result : []) {
+      corrupter.observe({ method: 'eth_getTransactionReceipt' }, { jsonrpc: '2.0', result: receipt });
+    }
+  }
+
+  /** Lets the corrupter lie with real headers seen on sockets too. */
+  function observeHead(text: string): void {
+    try {
+      const header = (JSON.parse(text) as { params?: { result?: Record<string, unknown> } }).params?.result;
+      if (header) corrupter.observeHead(header);
+    } catch {
+      /* a message cut short upstream: nothing to remember */
+    }
+  }
 
   function relay(client: WebSocket): void {
     const node = new WebSocket(targetWs);
@@ -225,10 +234,8 @@ export async function startFaultProxy(params: { target: string; seed: number; fa
         if (lagged.length <= proxy.faults.lagBlocks!) return;
         text = lagged.shift()!;
       }
-      if (isHead && chance(proxy.faults.malformedRate)) {
-        note('wsMalformed');
-        text = text.slice(0, Math.floor(text.length * random()));
-      }
+      if (isHead) observeHead(text);
+      if (isHead && chance(proxy.faults.malformedRate)) text = corrupter.corruptHead(text);
       if (isHead && heldHead === undefined && chance(proxy.faults.reorderHeadsRate)) {
         note('reorderedHead');
         heldHead = text;
