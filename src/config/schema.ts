@@ -7,6 +7,7 @@
  * and the reference. Messages are written as "expected ..." so `load.ts` can append ", got <value>".
  */
 import { z } from 'zod';
+import { severities } from '../../detectors/types.js';
 import { channelsSchema } from './schema-channels.js';
 import { detectorSchema } from './schema-detectors.js';
 import { planSchema } from './schema-plan.js';
@@ -54,6 +55,10 @@ const chain = z
     stallTimeout: duration.optional().meta({
       description: 'Seconds without a new block before the head counts as stalled: warden switches endpoints, polls, and raises a `liveness` anomaly. Default 3 x blockTime, at least 5 s.',
       examples: ['36s'],
+    }),
+    stallSeverity: z.enum(severities).optional().meta({
+      description: 'Severity of the `liveness` anomaly a stalled head raises (never paused for; plan rules route it by severity or `detectors: [liveness]`). Default high.',
+      examples: ['critical'],
     }),
     explorerUrl: httpUrl
       .optional()

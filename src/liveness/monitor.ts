@@ -8,7 +8,8 @@
  * restart during the stall, raise the same id, which the queue and the incident store take once.
  */
 import type { Logger } from 'pino';
-import { anomalyId, type Anomaly, type Severity } from '../../detectors/types.js';
+import type { Anomaly, Severity } from '../../detectors/types.js';
+import { livenessAnomaly } from './anomaly.js';
 import type { ChainClients } from '../chain/clients.js';
 import type { LivenessEvent } from '../chain/follower.js';
 import { sleep } from '../chain/retry.js';
@@ -16,10 +17,9 @@ import type { ChainConfig } from '../config/schema.js';
 import { describeError } from '../errors.js';
 import type { IncidentStore } from '../incidents/store.js';
 import { timelineEntry } from '../incidents/types.js';
-import { processRunId } from '../run-id.js';
 
-export const livenessDetectorId = 'liveness';
-/** A blind warden cannot contain anything: worth a page, though never a pause. */
+export { livenessDetectorId } from './anomaly.js';
+/** A blind warden cannot contain anything: worth a page, though never a pause (`chains[].stallSeverity` overrides). */
 export const livenessSeverity: Severity = 'high';
 
 export interface LivenessMonitor {
@@ -30,7 +30,7 @@ export interface LivenessMonitor {
 }
 
 export interface CreateLivenessMonitorParameters {
-  chain: Pick<ChainConfig, 'id' | 'name'>;
+  chain: Pick<ChainConfig, 'id' | 'name' | 'stallSeverity'>;
   incidents: Pick<IncidentStore, 'incidentForAnomaly' | 'append'>;
   log: Logger;
   /** Hands the anomaly to the plan (the daemon queues it). */
@@ -57,15 +57,11 @@ export function createLivenessMonitor(params: CreateLivenessMonitorParameters): 
       return undefined;
     }
     const seconds = Math.round(event.stalledForMs / 1000);
-    return {
-      id: anomalyId({ chainId: chain.id, detectorId: livenessDetectorId, blockHash: event.tip.hash, key: 'stalled' }),
-      detectorId: livenessDetectorId,
-      kind: 'liveness',
-      severity: livenessSeverity,
+    return livenessAnomaly({
       chainId: chain.id,
-      blockNumber: event.tip.number,
-      blockHash: event.tip.hash,
-      txHashes: [],
+      block: event.tip,
+      key: 'stalled',
+      severity: chain.stallSeverity ?? livenessSeverity,
       summary: `liveness: no new block on ${chain.name} for ${seconds}s after block ${event.head ?? event.tip.number} from any endpoint; warden switched endpoints and is polling`,
       evidence: {
         lastBlock: event.head ?? event.tip.number,
@@ -74,10 +70,7 @@ export function createLivenessMonitor(params: CreateLivenessMonitorParameters): 
         headMode: event.headMode,
         ...(params.clients ? { endpoints: params.clients.endpoints.status() } : {}),
       },
-      addresses: [],
-      observedAt: { wallMs: Date.now(), monoNs: process.hrtime.bigint().toString(), runId: processRunId },
-      mode: 'observe',
-    };
+    });
   }
 
   async function recordRecovery(anomaly: Anomaly, event: LivenessEvent): Promise<void> {

@@ -50,6 +50,11 @@ export interface PlanExplanation {
   detectors: ExplainedDetector[];
 }
 
+/** The most severe `chains[].stallSeverity` (a stall is explained once, not per chain). */
+function stallSeverity(config: Config): Severity {
+  return config.chains.map((chain) => chain.stallSeverity ?? livenessSeverity).reduce((worst, severity) => (severityRank(severity) > severityRank(worst) ? severity : worst), livenessSeverity);
+}
+
 export function explainPlan(config: Config, contracts: Map<string, ResolvedContract>): PlanExplanation {
   const { plan } = config;
   const allRoles = plan.roles.map((role) => role.id);
@@ -58,7 +63,7 @@ export function explainPlan(config: Config, contracts: Map<string, ResolvedContr
     // warden's own readiness checks raise observe-mode anomalies of this id (never paused for).
     { id: 'readiness', kind: 'readiness', mode: 'observe' as const, severity: config.readiness.severity },
     // and a head that stops moving raises these (src/liveness/monitor.ts).
-    { id: livenessDetectorId, kind: 'liveness', mode: 'observe' as const, severity: livenessSeverity },
+    { id: livenessDetectorId, kind: 'liveness', mode: 'observe' as const, severity: stallSeverity(config) },
   ];
   const detectors = subjects.map((subject) => {
     const cases: ExplainedCase[] = [];

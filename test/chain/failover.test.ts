@@ -183,7 +183,7 @@ describe('stalled head', () => {
 
   it('raises one liveness stall when no endpoint sees a new block, and one recovery when blocks flow again', async () => {
     const [a, b] = await proxies(71, 2);
-    const chain = env.chainConfig({ rpc: { http: [a!.url, b!.url], ws: [a!.wsUrl] }, rpcTimeout: 1, stallTimeout: 1 });
+    const chain = env.chainConfig({ rpc: { http: [a!.url, b!.url], ws: [a!.wsUrl] }, rpcTimeout: 1, stallTimeout: 1, stallSeverity: 'critical' });
     // What the daemon wires: the monitor raises through the plan, whose record step opens the incident.
     const incidents = createIncidentStore({ redis, keyPrefix: 'live' });
     const raised: Anomaly[] = [];
@@ -225,7 +225,7 @@ describe('stalled head', () => {
 
     await Promise.all([monitor.stop(), replica.stop()]);
     expect(raised.map((anomaly) => anomaly.id)).toEqual([raised[0]!.id, raised[0]!.id]);
-    expect(raised[0]).toMatchObject({ kind: 'liveness', detectorId: 'liveness', mode: 'observe', blockNumber: lastBefore.number, blockHash: lastBefore.hash });
+    expect(raised[0]).toMatchObject({ kind: 'liveness', detectorId: 'liveness', mode: 'observe', severity: 'critical', blockNumber: lastBefore.number, blockHash: lastBefore.hash });
     const incident = (await incidents.get((await incidents.incidentForAnomaly(raised[0]!.id))!))!;
     expect(incident).toMatchObject({ protocol: 'warden-liveness', anomalyIds: [raised[0]!.id] });
     expect(incident.timeline.filter((entry) => entry.type === 'liveness-recovered')).toHaveLength(1);
