@@ -3,6 +3,7 @@
  * "Redis outage"): the spool and the outage mode, the replayer, the wrappers of the follower's stores,
  * the offline pausers and the direct containment.
  */
+import { createHash } from 'node:crypto';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Redis } from 'ioredis';
@@ -20,14 +21,18 @@ import { createSpoolReplayer } from './replay.js';
 import { createSpool } from './spool.js';
 import { spoolingCheckpoint, spoolingDetectorState } from './stores.js';
 
-/** `redis.spoolDir` (relative to the config file), default ~/.warden/spool; one subdirectory per key prefix. */
-export function spoolDirOf(params: { spoolDir?: string; configFile?: string; keyPrefix: string }): string {
+/**
+ * `redis.spoolDir` (relative to the config file), default ~/.warden/spool; one subdirectory per key
+ * prefix and Redis (a short hash of its url), so a spool is only ever replayed into the Redis it was
+ * meant for, even when deployments on one host share a directory and a prefix.
+ */
+export function spoolDirOf(params: { spoolDir?: string; configFile?: string; keyPrefix: string; redisUrl: string }): string {
   const base = params.spoolDir
     ? isAbsolute(params.spoolDir) || !params.configFile
       ? resolve(params.spoolDir)
       : resolve(dirname(params.configFile), params.spoolDir)
     : join(homedir(), '.warden', 'spool');
-  return join(base, params.keyPrefix);
+  return join(base, `${params.keyPrefix}-${createHash('sha256').update(params.redisUrl).digest('hex').slice(0, 8)}`);
 }
 
 export interface OutageHandling {
@@ -55,7 +60,7 @@ export function createOutageHandling(params: {
 }): OutageHandling {
   const { config, redis, log } = params;
   const keyPrefix = config.redis.keyPrefix;
-  const spool = createSpool({ dir: spoolDirOf({ spoolDir: config.redis.spoolDir, configFile: params.configFile, keyPrefix }) });
+  const spool = createSpool({ dir: spoolDirOf({ spoolDir: config.redis.spoolDir, configFile: params.configFile, keyPrefix, redisUrl: config.redis.url }) });
   const checkpoints = new Map<number, CheckpointStore>();
   const queueAdd = (anomalies: Anomaly[]) => {
     const add = params.queueAdd();

@@ -13,6 +13,7 @@ import { createWarden, type Warden } from '../../src/daemon.js';
 import { drillAccounts } from '../../src/drill/accounts.js';
 import { runDrainAttack, type DrainAttackResult } from '../../src/drill/attack.js';
 import { startRedisServer } from '../../src/drill/processes.js';
+import { spoolDirOf } from '../../src/outage/handling.js';
 import { createLogger } from '../../src/log.js';
 import { eventually, startWorld, type World } from './world.js';
 
@@ -79,8 +80,9 @@ describe('two replicas, Redis down during the attack', () => {
       const found = summary && (await world.warden.incidents.get(summary.id));
       return found?.status === 'contained' && found.timeline.some((entry) => entry.type === 'verified-paused') ? found : undefined;
     }, 30_000, 'the replayed incident');
-    const prefix = world.loaded.config.redis.keyPrefix;
-    await eventually(async () => (spoolDirs.every((dir) => !existsSync(join(dir, prefix)) || readdirSync(join(dir, prefix)).length === 0) ? true : undefined), 30_000, 'both spools replayed');
+    const { keyPrefix, url } = world.loaded.config.redis;
+    const spools = spoolDirs.map((spoolDir) => spoolDirOf({ spoolDir, keyPrefix, redisUrl: url }));
+    await eventually(async () => (spools.every((dir) => !existsSync(dir) || readdirSync(dir).length === 0) ? true : undefined), 30_000, 'both spools replayed');
     expect(await world.warden.incidents.list({ limit: 10 })).toHaveLength(1);
     const broadcasts = incident.timeline.filter((entry) => entry.type === 'tx-broadcast').map((entry) => entry.data.txHash);
     expect(new Set(broadcasts).size).toBe(1);

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drillAccounts } from '../../src/drill/accounts.js';
 import { runDrainAttack, type DrainAttackResult } from '../../src/drill/attack.js';
 import { startRedisServer } from '../../src/drill/processes.js';
+import { spoolDirOf } from '../../src/outage/handling.js';
 import { eventually, startWorld, type World } from './world.js';
 
 const processedBlocks = (logs: string) =>
@@ -133,7 +134,7 @@ describe('Redis outage during an attack', () => {
 
   async function spoolFiles(): Promise<string[]> {
     try {
-      return readdirSync(join(spoolDir, world.loaded.config.redis.keyPrefix));
+      return readdirSync(spoolDirOf({ spoolDir, keyPrefix: world.loaded.config.redis.keyPrefix, redisUrl: world.loaded.config.redis.url }));
     } catch {
       return [];
     }
