@@ -12,6 +12,7 @@ import { createIncidentStore, type Incident } from '../../src/incidents/store.js
 import { createAnomalyQueue } from '../../src/queue/anomaly-queue.js';
 import { processRunId } from '../../src/run-id.js';
 import { rpc } from '../chain/evm.js';
+import { eventually } from '../harness/eventually.js';
 import { drillConfigPath, spawnCli, startCliChain, type CliChain } from './cli.js';
 
 const keyPrefix = 'warden-drill'; // config/drill.yaml
@@ -26,16 +27,6 @@ afterAll(async () => {
   redis?.disconnect();
   await chain?.stop();
 });
-
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe('crash safety', () => {
   it('killed between broadcasting the pause and its receipt, the restarted warden sends no second pause and completes the incident', async () => {
@@ -58,11 +49,11 @@ describe('crash safety', () => {
       const queue = createAnomalyQueue({ redisUrl: chain.redis.url, keyPrefix });
       await queue.add([anomaly]);
       await queue.close();
-      const broadcast = await until('the pause broadcast', async () => {
+      const broadcast = await eventually(async () => {
         const incidentId = await store.incidentForAnomaly(anomaly.id);
         const incident = incidentId ? await store.get(incidentId) : undefined;
         return incident?.timeline.find((entry) => entry.type === 'tx-broadcast') ? incident : undefined;
-      }, 60_000);
+      }, 60_000, 'the pause broadcast');
       first.child.kill('SIGKILL');
       await first.exited;
       // The pause tx is in the node's pool, unmined, and its sender is gone.
@@ -71,10 +62,10 @@ describe('crash safety', () => {
       await client.request({ method: 'evm_mine', params: [] } as never);
 
       second = spawnCli(['run', '--config', drillConfigPath], chain.env);
-      const done: Incident = await until('the restarted warden to complete the incident', async () => {
+      const done: Incident = await eventually(async () => {
         const incident = await store.get(broadcast.id);
         return incident?.status === 'contained' && incident.timeline.some((entry) => entry.type === 'verified-paused') ? incident : undefined;
-      }, 90_000).catch(async (error: unknown) => {
+      }, 90_000, 'the restarted warden to complete the incident').catch(async (error: unknown) => {
         const incident = await store.get(broadcast.id);
         const q = createAnomalyQueue({ redisUrl: chain.redis.url, keyPrefix });
         const counts = await q.queue.getJobCounts();

@@ -12,6 +12,7 @@ import { drillAccounts } from '../../src/drill/accounts.js';
 import { feesFromLatestBlock, sendSigned } from '../../src/drill/tx.js';
 import { createIncidentStore, type Incident } from '../../src/incidents/store.js';
 import { rpc } from '../chain/evm.js';
+import { eventually } from '../harness/eventually.js';
 import { drillConfigPath, spawnCli, startCliChain, type CliChain, type CliProcess } from './cli.js';
 
 const keyPrefix = 'warden-drill'; // config/drill.yaml
@@ -26,16 +27,6 @@ afterAll(async () => {
   redis?.disconnect();
   await chain?.stop();
 });
-
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe('two replicas, one killed mid-attack', () => {
   it('the survivor completes the containment with the same pause tx', async () => {
@@ -64,21 +55,21 @@ describe('two replicas, one killed mid-attack', () => {
       await client.request({ method: 'evm_mine', params: [] } as never);
 
       // Both detect the drain; one wins the lock and broadcasts. Kill that one.
-      const sender = await until('a replica to broadcast the pause', async () => replicas.find((replica) => /pause tx broadcast/.test(replica.stdout())), 60_000);
+      const sender = await eventually(async () => replicas.find((replica) => /pause tx broadcast/.test(replica.stdout())), 60_000, 'a replica to broadcast the pause');
       sender.child.kill('SIGKILL');
       await sender.exited;
       const survivor = replicas.find((replica) => replica !== sender)!;
       expect(await client.getTransactionCount({ address: guardian })).toBe(nonceBefore); // pending, unmined
       // The survivor takes the response over (its own run, or the job after the lock and stall timeouts) and follows the tx.
-      await until('the survivor to follow the pending pause', async () => (/already in flight; following it/.test(survivor.stdout()) ? true : undefined), 60_000);
+      await eventually(async () => (/already in flight; following it/.test(survivor.stdout()) ? true : undefined), 60_000, 'the survivor to follow the pending pause');
       await client.request({ method: 'evm_mine', params: [] } as never);
       await client.request({ method: 'evm_setAutomine', params: [true] } as never);
 
-      const incident: Incident = await until('the survivor to complete the incident', async () => {
+      const incident: Incident = await eventually(async () => {
         const [summary] = await store.list({ limit: 5 });
         const found = summary && (await store.get(summary.id));
         return found?.status === 'contained' && found.timeline.some((entry) => entry.type === 'verified-paused') ? found : undefined;
-      }, 60_000);
+      }, 60_000, 'the survivor to complete the incident');
       const types = incident.timeline.map((entry) => entry.type);
       expect(await store.list({ limit: 10 })).toHaveLength(1);
       expect(types.filter((type) => type === 'tx-broadcast')).toHaveLength(1);
