@@ -13,6 +13,7 @@
  */
 import { createGuardianPauser, type CreateGuardianPauserParameters, type GuardianPauser } from '../../responders/pause-guardian.js';
 import { createLocalPauseRecordStore, pauseRecordKey } from '../../responders/pause-record.js';
+import { describeRpcError } from '../../responders/rpc-errors.js';
 import type { OutageMode } from './mode.js';
 import type { SpoolEntry } from './spool.js';
 
@@ -28,10 +29,22 @@ export function createOfflinePauser(
   if (targets.length === 0) return undefined;
   const locks = new Set<string>();
   const guardianKey = `guardian:${pauser.account.address.toLowerCase()}`;
+  const send = pauser.broadcast ?? (async ({ client, raw }) => void (await client.request({ method: 'eth_sendRawTransaction', params: [raw] })));
   return createGuardianPauser({
     ...pauser,
     targets,
     nonceBlockTag: 'latest',
+    // A sibling replica priced its identical pause from a newer head: its tx holds the nonce. Follow
+    // on as if ours were in the pool: if that nonce gets mined by something else, the follower sees
+    // "nonce used", reads the check again and, if not contained, pauses with the next nonce.
+    broadcast: async (params) => {
+      try {
+        await send(params);
+      } catch (error) {
+        if (!/replacement transaction underpriced|transaction underpriced/i.test(describeRpcError(error))) throw error;
+        pauser.log.warn({ err: describeRpcError(error) }, 'offline pause: another tx of the guardian holds this nonce (likely another replica\'s pause); following');
+      }
+    },
     recordStore: (target) => {
       const recordKey = pauseRecordKey({ keyPrefix: pauser.keyPrefix, chainId: pauser.chain.id, address: target.address, selector: target.selector });
       return createLocalPauseRecordStore({
