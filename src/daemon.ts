@@ -29,9 +29,9 @@ import { listenForReloads, type ReloadListener, type ReloadOutcome } from './rel
 import { createFileReloader } from './reload/from-file.js';
 import { prepareReload } from './reload/prepare.js';
 import { closeWithin } from './shutdown.js';
-import { startHealthServer, type ChainHealth, type HealthServer } from './http/health.js';
+import type { ChainHealth, HealthServer } from './http/health.js';
+import { chainHealth, startDaemonHealth } from './http/daemon-health.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
-import { readyChecks, scrapeMetrics } from './metrics/probes.js';
 import { warmUpIncidentStore } from './incidents/warm-up.js';
 import { createIncidentStore, type IncidentStore } from './incidents/store.js';
 import { registerSecret, registerUrlSecrets, type Logger } from './log.js';
@@ -233,14 +233,7 @@ export function createWarden(params: CreateWardenParameters): Warden {
       throw new ConfigError(error.problems.map((message) => ({ path: 'responders.channels', message })), loaded.file);
     }
   }
-  const chainStatus = (): ChainHealth[] =>
-    chainParts.map((part, index) => ({
-      name: part.chain.name,
-      id: part.chain.id,
-      tip: followers[index]!.tip(),
-      headMode: followers[index]!.headMode(),
-      secondsSinceLastBlock: lastBlockAt[index] === undefined ? undefined : Math.round((Date.now() - lastBlockAt[index]!) / 100) / 10,
-    }));
+  const chainStatus = () => chainHealth({ parts: chainParts, followers, lastBlockAt });
 
   /**
    * Swaps in the detectors, plan and contracts of `next` between two blocks of each chain: the block
@@ -290,25 +283,7 @@ export function createWarden(params: CreateWardenParameters): Warden {
         ...[...pausers.values()].map((pauser) => pauser.warmedUp()),
       ]);
       await Promise.race([warmUps, new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
-      const probe = {
-        chains: chainParts.map((part, index) => ({
-          chain: part.chain,
-          tip: () => followers[index]!.tip(),
-          bestHead: () => followers[index]!.bestHead(),
-          readinessChecked: part.readiness !== undefined,
-          endpoints: () => part.clients.endpoints.status(),
-        })),
-        redis,
-        keyPrefix,
-        maxHeadLag: config.http.readyMaxHeadLag,
-        outage: outage.mode,
-      };
-      health = await startHealthServer({
-        listen: config.http.listen,
-        chains: chainStatus,
-        ready: () => readyChecks(probe),
-        metrics: () => scrapeMetrics({ ...probe, metrics, queue: queue?.queue }),
-      });
+      health = await startDaemonHealth({ config, parts: chainParts, followers, chains: chainStatus, redis, outage: outage.mode, metrics, queue: () => queue?.queue });
       worker = createAnomalyWorker({
         redisUrl: config.redis.url,
         keyPrefix,
