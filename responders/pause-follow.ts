@@ -41,46 +41,81 @@ export interface FollowContext {
  * Resolves with the outcome, or 'lost' when the record's nonce was used by a tx that is none of its
  * versions (the caller then decides afresh). `fresh`: we just broadcast it (skip the mempool check
  * until a block passes); otherwise check at once, in case its sender crashed before broadcasting.
+ *
+ * Never replaces a version that is mined: each round reads the head first and then the receipts, so a
+ * version mined at or below that head is seen before a replacement is decided on. A block that did not
+ * include the tx counts from the first head read after each broadcast of ours (a block mined before the
+ * tx reached the node says nothing about its fees). A replacement the node refuses as "nonce too low"
+ * was beaten by a mined version: the next round, at once, ends with that version's receipt.
  */
 export async function followPauseTx(ctx: FollowContext, initial: PauseRecord, options: { fresh: boolean }): Promise<PauseOutcome | 'lost'> {
   let current = initial;
   let lastSeenBlock = options.fresh ? initial.sentAtBlock : -1;
+  /** Blocks after this one that do not include the tx make it stuck; undefined: the next head read sets it. */
+  let baseline: number | undefined = options.fresh ? undefined : initial.sentAtBlock;
+  /** The head at which the nonce was first seen used with no receipt of ours (confirmed a block later). */
+  let nonceUsedAt: number | undefined;
   let replacements = 0;
   for (;;) {
-    const [receipt, head] = await Promise.all([findReceipt(ctx.client, current.txHashes), ctx.client.getBlockNumber({ cacheTime: 0 })]);
+    // Head first, then receipts: a version mined at or below `blockNumber` is seen now.
+    const blockNumber = Number(await ctx.client.getBlockNumber({ cacheTime: 0 }));
+    const receipt = await findReceipt(ctx.client, current.txHashes);
     if (receipt) return settle(ctx, current, receipt);
-    const blockNumber = Number(head);
+    baseline ??= Math.max(current.sentAtBlock, blockNumber);
     if (blockNumber > lastSeenBlock) {
       lastSeenBlock = blockNumber;
-      // A sibling worker may have replaced the tx: adopt its versions so we watch every hash.
-      const stored = await ctx.store.read();
-      if (stored && stored.nonce === current.nonce && stored.txHashes.length > current.txHashes.length) current = stored;
+      const adopted = await adoptSiblingVersions(ctx, current);
+      if (adopted !== current) [current, baseline] = [adopted, adopted.sentAtBlock];
       const state = await mempoolState(ctx, current);
       if (state === 'nonce-used') {
+        // Read the versions again: a sibling may have just replaced the tx, and that version was mined.
+        current = await adoptSiblingVersions(ctx, current);
         const late = await findReceipt(ctx.client, current.txHashes);
         if (late) return settle(ctx, current, late);
-        const reason = `nonce ${current.nonce} was used by another transaction of the guardian`;
-        ctx.log.warn({ nonce: current.nonce, txHashes: current.txHashes }, `pause tx lost: ${reason}`);
-        await ctx.store.update({ ...current, status: 'lost', reason });
-        return 'lost';
+        // No receipt of ours: confirm at a later head before giving the nonce up (an endpoint behind on
+        // receipts must never make us send a second pause at another nonce).
+        if (nonceUsedAt === undefined || blockNumber <= nonceUsedAt) {
+          nonceUsedAt ??= blockNumber;
+          ctx.log.info({ nonce: current.nonce, block: blockNumber }, 'pause tx nonce used, no receipt of ours yet; looking again next block');
+        } else {
+          const reason = `nonce ${current.nonce} was used by another transaction of the guardian`;
+          ctx.log.warn({ nonce: current.nonce, txHashes: current.txHashes }, `pause tx lost: ${reason}`);
+          await ctx.store.update({ ...current, status: 'lost', reason });
+          return 'lost';
+        }
       }
       if (state === 'dropped') {
         ctx.log.warn({ txHash: current.txHashes.at(-1), nonce: current.nonce }, 'pause tx unknown to the node; re-broadcasting it');
-        await ctx.broadcast(current.rawTx).catch((error) => {
-          if (!isAlreadyKnown(error)) ctx.log.warn({ err: describeRpcError(error) }, 're-broadcast failed');
-        });
+        const taken = await ctx.broadcast(current.rawTx).then(
+          () => true,
+          (error: unknown) => {
+            if (isAlreadyKnown(error)) return true;
+            ctx.log.warn({ err: describeRpcError(error) }, 're-broadcast failed');
+            return false; // e.g. its max fee is below the base fee now: only a replacement helps
+          },
+        );
+        // The node did not have it: the blocks so far say nothing about its fees.
+        if (taken) baseline = undefined;
       }
-      if (blockNumber - current.sentAtBlock >= ctx.replaceAfterBlocks) {
+      if (state !== 'nonce-used' && baseline !== undefined && blockNumber - baseline >= ctx.replaceAfterBlocks) {
         if (replacements >= ctx.maxReplacements) {
           const reason = `the pause tx (nonce ${current.nonce}) was not mined after ${replacements} replacements`;
           return recordFailure(ctx, reason, current.txHashes.at(-1));
         }
-        current = await replace(ctx, current, blockNumber);
-        replacements += 1;
+        const replaced = await replace(ctx, current, blockNumber);
+        if (replaced.record !== current) [current, baseline] = [replaced.record, replaced.broadcast === 'sent' ? undefined : replaced.record.sentAtBlock];
+        replacements += replaced.broadcast === 'sent' ? 1 : 0;
+        if (replaced.broadcast === 'nonce-used') continue; // a version was mined meanwhile: find its receipt now
       }
     }
     await sleep(ctx.pollIntervalMs);
   }
+}
+
+/** The stored record when a sibling worker replaced the tx since (more versions): watch every hash. */
+async function adoptSiblingVersions(ctx: FollowContext, current: PauseRecord): Promise<PauseRecord> {
+  const stored = await ctx.store.read();
+  return stored && stored.nonce === current.nonce && stored.txHashes.length > current.txHashes.length ? stored : current;
 }
 
 async function findReceipt(client: PublicClient, hashes: Hex[]): Promise<TransactionReceipt | undefined> {
@@ -105,14 +140,21 @@ async function mempoolState(ctx: FollowContext, record: PauseRecord): Promise<'k
   return minedNonce > record.nonce ? 'nonce-used' : 'dropped';
 }
 
+interface Replacement {
+  /** The record to follow: with the new version, or `current` (or a sibling's) when we did not replace. */
+  record: PauseRecord;
+  /** 'sent': the node has our replacement; 'nonce-used': it refused it, a version was mined first; 'none': not ours to send. */
+  broadcast: 'sent' | 'nonce-used' | 'none';
+}
+
 /** Replaces the stuck version at the same nonce, under the lock so only one worker bumps. */
-async function replace(ctx: FollowContext, current: PauseRecord, blockNumber: number): Promise<PauseRecord> {
+async function replace(ctx: FollowContext, current: PauseRecord, blockNumber: number): Promise<Replacement> {
   const lock = await ctx.store.acquire();
-  if (!lock.acquired) return current; // someone else is on it; look again next block
+  if (!lock.acquired) return { record: current, broadcast: 'none' }; // someone else is on it; look again next block
   try {
     const stored = lock.record;
-    if (!stored || stored.nonce !== current.nonce || stored.status !== 'pending') return current;
-    if (stored.txHashes.length > current.txHashes.length) return stored;
+    if (!stored || stored.nonce !== current.nonce || stored.status !== 'pending') return { record: current, broadcast: 'none' };
+    if (stored.txHashes.length > current.txHashes.length) return { record: stored, broadcast: 'none' };
     const previous = { maxFeePerGas: BigInt(stored.maxFeePerGas), maxPriorityFeePerGas: BigInt(stored.maxPriorityFeePerGas) };
     const fees = replacementFees(previous, (await ctx.currentFees()).fees);
     const { raw, hash } = await ctx.sign(stored.nonce, fees, ctx.callOf(stored));
@@ -133,14 +175,21 @@ async function replace(ctx: FollowContext, current: PauseRecord, blockNumber: nu
       maxPriorityFeePerGas: next.maxPriorityFeePerGas,
       blocksWaited: blockNumber - stored.sentAtBlock,
     };
+    // Persisted (and recorded) before the broadcast, like the first version: a crash right after it
+    // leaves a record that names every version that may be mined.
     const [committed] = await Promise.all([ctx.store.commit(lock.token, next), ctx.record(ctx.entry('tx-replaced', data), `tx-replaced:${hash}`)]);
-    if (!committed) return current;
-    await ctx.broadcast(raw).catch((error) => {
-      // nonce too low: a previous version was just mined; the next poll finds its receipt.
-      if (!isAlreadyKnown(error) && !isNonceTooLow(error)) ctx.log.warn({ err: describeRpcError(error) }, 'replacement broadcast failed');
-    });
+    if (!committed) return { record: current, broadcast: 'none' };
+    try {
+      await ctx.broadcast(raw);
+    } catch (error) {
+      if (isNonceTooLow(error)) {
+        ctx.log.info({ txHash: hash, nonce: stored.nonce }, 'replacement refused (nonce too low): a previous version of the pause tx was mined meanwhile');
+        return { record: next, broadcast: 'nonce-used' };
+      }
+      if (!isAlreadyKnown(error)) ctx.log.warn({ err: describeRpcError(error) }, 'replacement broadcast failed');
+    }
     ctx.log.warn(data, 'pause tx not mined in time; replaced it with higher fees');
-    return next;
+    return { record: next, broadcast: 'sent' };
   } finally {
     await ctx.store.release(lock.token);
   }

@@ -2,17 +2,13 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseGwei, type Address } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
-import { makeAnomaly } from './test/anomaly-fixture.js';
-import { devKeys, guardianConfig, startHarness, waitUntil, type Harness } from './test/harness.js';
-import { createGuardianPauser, type GuardianPauser, type PauseParameters } from './pause-guardian.js';
+import { devKeys, guardianAccount, guardianConfig, setupPause, startHarness, waitUntil, type Harness } from './test/harness.js';
+import { createGuardianPauser } from './pause-guardian.js';
 import { createPauseRecordStore } from './pause-record.js';
-import type { GuardianConfig } from '../src/config/schema.js';
-import type { IncidentStore } from '../src/incidents/store.js';
 
-const guardian = privateKeyToAccount(devKeys.guardian);
+const guardian = guardianAccount;
 const deployer = privateKeyToAccount(devKeys.deployer);
 let h: Harness;
-let prefixCounter = 0;
 
 beforeAll(async () => {
   h = await startHarness();
@@ -21,43 +17,7 @@ afterAll(async () => {
   await h?.stop();
 });
 
-interface Setup {
-  vault: Address;
-  incidents: IncidentStore;
-  incidentId: string;
-  keyPrefix: string;
-  pauser(options?: { redis?: Redis; guardian?: Partial<GuardianConfig> }): GuardianPauser;
-  record: PauseParameters['record'];
-  types(): Promise<string[]>;
-}
-
-async function setup(options: { pauser?: Address } = {}): Promise<Setup> {
-  const keyPrefix = `p${++prefixCounter}`;
-  const vault = await h.deployPausable(options.pauser ?? guardian.address);
-  const incidents = h.incidents(keyPrefix);
-  const { incident } = await incidents.openOrJoin({ anomaly: makeAnomaly(), protocol: 'demo', contracts: ['vault'], windowSeconds: 600 });
-  const record: PauseParameters['record'] = (entry, o) => incidents.append({ incidentId: incident.id, entry, onceKey: o?.onceKey });
-  return {
-    vault,
-    incidents,
-    incidentId: incident.id,
-    keyPrefix,
-    record,
-    pauser: ({ redis = h.redis, guardian: overrides } = {}) =>
-      createGuardianPauser({
-        chain: h.chain,
-        publicClient: h.client,
-        account: guardian,
-        guardian: guardianConfig(overrides),
-        targets: h.targetsFor(vault),
-        redis,
-        keyPrefix,
-        log: h.log,
-        pollIntervalMs: 25,
-      }),
-    types: async () => (await incidents.get(incident.id))!.timeline.map((entry) => entry.type),
-  };
-}
+const setup = (options: { pauser?: Address } = {}) => setupPause(h, options);
 
 describe('guardian pauser', () => {
   it('sends exactly one pause tx, records it before broadcasting, and verifies the pause', async () => {
@@ -169,35 +129,6 @@ describe('guardian pauser', () => {
     const outcome = await s.pauser().pause({ targetId: 'pause-vault', incidentId: s.incidentId, record: s.record });
     expect(outcome).toMatchObject({ status: 'paused', txHash: keccak256(raw) });
     expect(await h.nonceOf(guardian.address)).toBe(nonce + 1);
-  });
-
-  it('replaces a stuck tx at the same nonce with higher fees', async () => {
-    const s = await setup();
-    await h.rpc('evm_setAutomine', [false]);
-    try {
-      const before = await h.nonceOf(guardian.address);
-      const pausing = s.pauser({ guardian: { feeMultiplier: 1, priorityFee: 1n, replaceAfterBlocks: 1 } })
-        .pause({ targetId: 'pause-vault', incidentId: s.incidentId, record: s.record });
-      await waitUntil(async () => (await s.types()).includes('tx-broadcast'));
-      // The next block's base fee jumps above the tx's maxFeePerGas: it stays pending.
-      await h.rpc('anvil_setNextBlockBaseFeePerGas', [`0x${parseGwei('50').toString(16)}`]);
-      await h.rpc('evm_mine');
-      await waitUntil(async () => (await s.types()).includes('tx-replaced'));
-      expect(await h.paused(s.vault)).toBe(false);
-      await h.rpc('evm_mine');
-      const outcome = await pausing;
-      expect(outcome.status).toBe('paused');
-      const timeline = (await s.incidents.get(s.incidentId))!.timeline;
-      const prepared = timeline.find((e) => e.type === 'tx-prepared')!.data;
-      const replaced = timeline.find((e) => e.type === 'tx-replaced')!.data;
-      expect(replaced).toMatchObject({ replacedTxHash: prepared.txHash, nonce: before });
-      expect(outcome.txHash).toBe(replaced.txHash);
-      expect(BigInt(replaced.maxFeePerGas as string) * 8n).toBeGreaterThanOrEqual(BigInt(prepared.maxFeePerGas as string) * 9n);
-      expect(BigInt(replaced.maxPriorityFeePerGas as string) * 8n).toBeGreaterThanOrEqual(BigInt(prepared.maxPriorityFeePerGas as string) * 9n);
-      expect(await h.nonceOf(guardian.address)).toBe(before + 1);
-    } finally {
-      await h.rpc('evm_setAutomine', [true]);
-    }
   });
 
   it('throws (so the job retries) when the check cannot be read, without leaving the lock held', async () => {

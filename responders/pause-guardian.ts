@@ -7,7 +7,8 @@
  *   decision to send is made under a Redis lock, and the nonce, tx hash and signed tx are persisted
  *   (and `tx-prepared` recorded) BEFORE the broadcast. A retried job, or a second replica, finds that
  *   record and follows the same tx instead of sending another.
- * - Not mined within `replaceAfterBlocks`: replaced at the same nonce with fees bumped ≥ 12.5%.
+ * - Not mined within `replaceAfterBlocks` (1: the next block): replaced at the same nonce with
+ *   fees bumped ≥ 12.5%; never a version already mined (pause-follow.ts reads the head, then receipts).
  * - A revert is explained (e.g. missing role) and recorded as `containment-failed`; never retried blindly.
  * - Never a second tx on stale reads: the first round may decide on reads prefetched at detection;
  *   when the record under the lock shows a mined pause, the check is read again before sending.

@@ -1,4 +1,7 @@
-/** Shared setup of the responder tests: a real anvil, a real redis-server, a MiniPausable per test. */
+/**
+ * Shared setup of the responder tests: a real anvil, a real redis-server, a MiniPausable per test, and
+ * (setupPause) a guardian pauser of that MiniPausable with an incident to record into.
+ */
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import pino from 'pino';
@@ -9,7 +12,10 @@ import type { ResolvedContract } from '../../src/config/contracts.js';
 import type { ChainConfig, GuardianConfig, PauseTargetConfig, SafeConfig } from '../../src/config/schema.js';
 import { startAnvil, startRedisServer, type Anvil, type ManagedProcess } from '../../src/drill/processes.js';
 import { createIncidentStore, type IncidentStore } from '../../src/incidents/store.js';
+import { createGuardianPauser, type GuardianPauser, type PauseParameters } from '../pause-guardian.js';
 import { resolvePauseTargets, type ResolvedPauseTarget } from '../pause-targets.js';
+import type { TimelineEntry } from '../../src/incidents/types.js';
+import { makeAnomaly } from './anomaly-fixture.js';
 import { miniPausableAbi, miniPausableBytecode } from './mini-pausable.js';
 
 /** anvil's well-known dev keys (public; never use them anywhere real). */
@@ -39,7 +45,7 @@ export interface Harness {
 }
 
 export function guardianConfig(overrides: Partial<GuardianConfig> = {}): GuardianConfig {
-  return { privateKeyEnv: 'WARDEN_GUARDIAN_KEY', feeMultiplier: 3, replaceAfterBlocks: 3, minPauses: 5, ...overrides } as GuardianConfig;
+  return { privateKeyEnv: 'WARDEN_GUARDIAN_KEY', feeMultiplier: 3, replaceAfterBlocks: 1, minPauses: 5, ...overrides } as GuardianConfig;
 }
 
 export async function startHarness(): Promise<Harness> {
@@ -104,4 +110,51 @@ export function waitUntil(predicate: () => Promise<boolean> | boolean, timeoutMs
     };
     void tick();
   });
+}
+
+export const guardianAccount = privateKeyToAccount(devKeys.guardian);
+
+export interface PauseSetup {
+  vault: Address;
+  incidents: IncidentStore;
+  incidentId: string;
+  keyPrefix: string;
+  /** A guardian pauser of `vault` (polling receipts every 25 ms); `client`: its RPC client (default the harness's). */
+  pauser(options?: { redis?: Redis; guardian?: Partial<GuardianConfig>; client?: PublicClient }): GuardianPauser;
+  record: PauseParameters['record'];
+  timeline(): Promise<TimelineEntry[]>;
+  types(): Promise<string[]>;
+}
+
+let pausePrefixes = 0;
+
+/** A MiniPausable (paused by `pauser`, default the guardian) and an open incident, under a fresh key prefix. */
+export async function setupPause(h: Harness, options: { pauser?: Address } = {}): Promise<PauseSetup> {
+  const keyPrefix = `p${++pausePrefixes}`;
+  const vault = await h.deployPausable(options.pauser ?? guardianAccount.address);
+  const incidents = h.incidents(keyPrefix);
+  const { incident } = await incidents.openOrJoin({ anomaly: makeAnomaly(), protocol: 'demo', contracts: ['vault'], windowSeconds: 600 });
+  const record: PauseParameters['record'] = (entry, o) => incidents.append({ incidentId: incident.id, entry, onceKey: o?.onceKey });
+  const timeline = async () => (await incidents.get(incident.id))!.timeline;
+  return {
+    vault,
+    incidents,
+    incidentId: incident.id,
+    keyPrefix,
+    record,
+    pauser: ({ redis = h.redis, guardian: overrides, client = h.client } = {}) =>
+      createGuardianPauser({
+        chain: h.chain,
+        publicClient: client,
+        account: guardianAccount,
+        guardian: guardianConfig(overrides),
+        targets: h.targetsFor(vault),
+        redis,
+        keyPrefix,
+        log: h.log,
+        pollIntervalMs: 25,
+      }),
+    timeline,
+    types: async () => (await timeline()).map((entry) => entry.type),
+  };
 }
