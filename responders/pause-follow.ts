@@ -53,8 +53,6 @@ export async function followPauseTx(ctx: FollowContext, initial: PauseRecord, op
   let lastSeenBlock = options.fresh ? initial.sentAtBlock : -1;
   /** Blocks after this one that do not include the tx make it stuck; undefined: the next head read sets it. */
   let baseline: number | undefined = options.fresh ? undefined : initial.sentAtBlock;
-  /** The head at which the nonce was first seen used with no receipt of ours (confirmed a block later). */
-  let nonceUsedAt: number | undefined;
   let replacements = 0;
   for (;;) {
     // Head first, then receipts: a version mined at or below `blockNumber` is seen now.
@@ -72,17 +70,12 @@ export async function followPauseTx(ctx: FollowContext, initial: PauseRecord, op
         current = await adoptSiblingVersions(ctx, current);
         const late = await findReceipt(ctx.client, current.txHashes);
         if (late) return settle(ctx, current, late);
-        // No receipt of ours: confirm at a later head before giving the nonce up (an endpoint behind on
-        // receipts must never make us send a second pause at another nonce).
-        if (nonceUsedAt === undefined || blockNumber <= nonceUsedAt) {
-          nonceUsedAt ??= blockNumber;
-          ctx.log.info({ nonce: current.nonce, block: blockNumber }, 'pause tx nonce used, no receipt of ours yet; looking again next block');
-        } else {
-          const reason = `nonce ${current.nonce} was used by another transaction of the guardian`;
-          ctx.log.warn({ nonce: current.nonce, txHashes: current.txHashes }, `pause tx lost: ${reason}`);
-          await ctx.store.update({ ...current, status: 'lost', reason });
-          return 'lost';
-        }
+        // None of ours: deciding afresh reads the check first, so a pause of ours that did land (a
+        // receipt this endpoint does not show yet) ends as contained, not as a second pause.
+        const reason = `nonce ${current.nonce} was used by another transaction of the guardian`;
+        ctx.log.warn({ nonce: current.nonce, txHashes: current.txHashes }, `pause tx lost: ${reason}`);
+        await ctx.store.update({ ...current, status: 'lost', reason });
+        return 'lost';
       }
       if (state === 'dropped') {
         ctx.log.warn({ txHash: current.txHashes.at(-1), nonce: current.nonce }, 'pause tx unknown to the node; re-broadcasting it');
@@ -97,7 +90,7 @@ export async function followPauseTx(ctx: FollowContext, initial: PauseRecord, op
         // The node did not have it: the blocks so far say nothing about its fees.
         if (taken) baseline = undefined;
       }
-      if (state !== 'nonce-used' && baseline !== undefined && blockNumber - baseline >= ctx.replaceAfterBlocks) {
+      if (baseline !== undefined && blockNumber - baseline >= ctx.replaceAfterBlocks) {
         if (replacements >= ctx.maxReplacements) {
           const reason = `the pause tx (nonce ${current.nonce}) was not mined after ${replacements} replacements`;
           return recordFailure(ctx, reason, current.txHashes.at(-1));
