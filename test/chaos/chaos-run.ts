@@ -26,6 +26,8 @@ export interface ChaosOptions {
   kills: number;
   /** How many of the kills happen during a response (one per exploit at most). Default ⌈kills / 3⌉. */
   responseKills?: number;
+  /** The moments of the response kills, in turn: at a replica's first anomaly line, or at the pause broadcast. Default both, alternating. */
+  responseKillMoments?: ('detected' | 'broadcast')[];
   exploits: number;
   /** Seconds per block. */
   blockTime: number;
@@ -107,9 +109,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       restarting -= 1;
     }
     /** Kills a replica at a moment of the response to exploit `index`: its first anomaly line, or its pause broadcast. */
+    let responseKillsArmed = 0;
     function armResponseKill(index: number) {
       if (!canKill()) return;
-      const moment = random() < 0.5 ? 'detected' : 'broadcast';
+      // In turn, so every moment happens whatever the seed.
+      const moments = options.responseKillMoments ?? ['detected', 'broadcast'];
+      const moment = moments[responseKillsArmed++ % moments.length]!;
       const chosen = replicas[Math.floor(random() * replicas.length)]!;
       const fits = (line: LogLine) => (moment === 'detected' ? line.anomaly !== undefined && line.detector !== undefined : line.msg === 'pause tx broadcast');
       const offs = replicas.map((replica) =>

@@ -5,7 +5,7 @@
  *
  * - commits: each 'block processed' line (debug level, logged by the follower right after the
  *   checkpoint write), with the run it came from;
- * - resumes: where each run after the first resumed ('catching up from the checkpoint' / 'no checkpoint');
+ * - resumeLines: the checkpoint a run found when it had blocks to catch up ('catching up from the checkpoint');
  * - exits nobody asked for (a crash), with the end of the output.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -24,12 +24,10 @@ export interface Commit {
   run: number;
 }
 
-export interface Resume {
+/** A run after the first logged where it resumes: the checkpoint it found (only when it had blocks to catch up). */
+export interface ResumeLine {
   run: number;
-  /** The checkpoint the run found (undefined: none, it started at the head). */
-  checkpoint?: number;
-  /** The lineage's highest commit before this run. */
-  lastCommitBefore?: number;
+  checkpoint: number;
 }
 
 export interface UnexpectedExit {
@@ -51,7 +49,7 @@ export interface Replica {
   stop(): Promise<void>;
   onLine(listener: (line: LogLine) => void): () => void;
   commits: Commit[];
-  resumes: Resume[];
+  resumeLines: ResumeLine[];
   unexpectedExits: UnexpectedExit[];
   runs(): number;
 }
@@ -59,7 +57,7 @@ export interface Replica {
 export function createReplica(params: { name: string; configPath: string; env: NodeJS.ProcessEnv; logFile: string }): Replica {
   const listeners = new Set<(line: LogLine) => void>();
   const commits: Commit[] = [];
-  const resumes: Resume[] = [];
+  const resumeLines: ResumeLine[] = [];
   const unexpectedExits: UnexpectedExit[] = [];
   let child: ChildProcess | undefined;
   let run = -1;
@@ -77,16 +75,7 @@ export function createReplica(params: { name: string; configPath: string; env: N
         continue;
       }
       if (line.msg === 'block processed') commits.push({ number: Number(line.block), hash: line.hash as Hex, run: currentRun });
-      if (currentRun > 0 && resumes.at(-1)?.run !== currentRun) {
-        if (line.msg === 'catching up from the checkpoint' || line.msg === 'no checkpoint: starting at the current head') {
-          const before = commits.filter((commit) => commit.run < currentRun).map((commit) => commit.number);
-          resumes.push({
-            run: currentRun,
-            ...(line.msg === 'catching up from the checkpoint' ? { checkpoint: Number(line.block) } : {}),
-            ...(before.length > 0 ? { lastCommitBefore: Math.max(...before) } : {}),
-          });
-        }
-      }
+      if (line.msg === 'catching up from the checkpoint') resumeLines.push({ run: currentRun, checkpoint: Number(line.block) });
       for (const listener of listeners) listener(line);
     }
   }
@@ -97,7 +86,7 @@ export function createReplica(params: { name: string; configPath: string; env: N
     running: () => child !== undefined && child.exitCode === null && child.signalCode === null,
     runs: () => run + 1,
     commits,
-    resumes,
+    resumeLines,
     unexpectedExits,
     onLine(listener) {
       listeners.add(listener);

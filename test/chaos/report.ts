@@ -74,6 +74,7 @@ export async function buildReport(client: PublicClient, facts: ChaosFacts) {
   const committedCanonical = new Set(allCommits.filter((commit) => canonicalHashes.has(commit.hash)).map((commit) => commit.hash));
   const missed = [...canonical].filter(([, hash]) => !committedCanonical.has(hash)).map(([number]) => number);
 
+  const resumes = facts.replicas.flatMap((replica) => resumesOf(replica));
   const duplicates: DuplicateCommit[] = [];
   for (const replica of facts.replicas) {
     const byHash = new Map<Hex, number[]>();
@@ -82,10 +83,11 @@ export async function buildReport(client: PublicClient, facts: ChaosFacts) {
       if (runs.length < 2) continue;
       const block = replica.commits.find((commit) => commit.hash === hash)!.number;
       const laterRun = runs.find((run) => run !== runs[0]);
-      const resume = replica.resumes.find((entry) => entry.run === laterRun);
-      const cause: DuplicateCommit['cause'] =
-        laterRun === undefined ? 'within-one-run' : resume?.checkpoint !== undefined && resume.lastCommitBefore !== undefined && resume.checkpoint < resume.lastCommitBefore ? 'restart-resumed-below-own-commits' : 'restart';
-      const evidence = resume ? `run ${resume.run} resumed from the shared checkpoint at block ${resume.checkpoint ?? 'none'} while this lineage had committed up to ${resume.lastCommitBefore ?? 'nothing'}` : undefined;
+      const resume = resumes.find((entry) => entry.replica === replica.name && entry.run === laterRun);
+      const cause: DuplicateCommit['cause'] = laterRun === undefined ? 'within-one-run' : resume?.reprocessed ? 'restart-resumed-below-own-commits' : 'restart';
+      const evidence = resume
+        ? `run ${resume.run} found the shared checkpoint at ${resume.checkpoint ?? '(not logged: nothing to catch up)'} and committed block ${resume.firstCommit} first, while this lineage had committed up to ${resume.lastCommitBefore ?? 'nothing'}`
+        : undefined;
       duplicates.push({ replica: replica.name, block, hash, runs, cause, ...(evidence ? { evidence } : {}) });
     }
   }
@@ -103,6 +105,8 @@ export async function buildReport(client: PublicClient, facts: ChaosFacts) {
       const exploitBlock = successful[0] ? Number((await client.getTransactionReceipt({ hash: successful[0].txHash })).blockNumber) : undefined;
       const pause = pausesIn(windows[i]!)[0];
       const contained = exploit.stopReason === 'reverted' && pause !== undefined;
+      // A drain whose first step reverted met a vault paused before it started: it says nothing about containment.
+      const outcome = contained ? 'contained' : exploit.stopReason === 'reverted' && successful.length === 0 ? 'vault-already-paused' : 'not-contained';
       return {
         index: exploit.index,
         startedAtBlock: exploit.startedAtBlock,
@@ -113,6 +117,7 @@ export async function buildReport(client: PublicClient, facts: ChaosFacts) {
         pauseBlock: pause?.block,
         blocksToContainment: pause && exploitBlock !== undefined ? pause.block - exploitBlock : undefined,
         contained,
+        outcome,
         killsDuringResponse: facts.kills.filter((kill) => kill.moment !== 'random' && kill.atBlock >= exploit.startedAtBlock && kill.atBlock <= (exploit.finishedAtBlock ?? Infinity)).length,
         duringRedisOutage: facts.redisRestarts.some((restart) => restart.atBlock <= (pause?.block ?? exploit.finishedAtBlock ?? Infinity) && restart.upAtBlock >= exploit.startedAtBlock),
         resolvedIncidents: exploit.resolvedIncidents,
@@ -135,9 +140,13 @@ export async function buildReport(client: PublicClient, facts: ChaosFacts) {
       unexpectedPauseTxs: unexpectedPauseTxs.length,
       exploits: exploits.length,
       exploitsContained: contained,
+      /** Drains that found the vault already paused (by a pause tx of an earlier window): not contained, not tested either. */
+      exploitsPreempted: exploits.filter((exploit) => exploit.outcome === 'vault-already-paused').length,
       containedPercent: exploits.length === 0 ? 100 : Math.round((contained / exploits.length) * 1000) / 10,
       blocksToContainment: exploits.map((exploit) => exploit.blocksToContainment ?? null),
       crashes: crashes.length,
+      /** Restarted runs that committed again a height their lineage had committed (a duplicate when the hash is the same). */
+      restartsReprocessing: resumes.filter((resume) => resume.reprocessed).length,
       targetsMet: missed.length === 0 && duplicates.length === 0 && duplicatePauseTxs === 0 && contained === exploits.length,
     },
     options: facts.options,
@@ -154,7 +163,7 @@ export async function buildReport(client: PublicClient, facts: ChaosFacts) {
       runs: replica.runs(),
       commits: replica.commits.length,
       nonCanonicalCommits: replica.commits.filter((commit) => canonical.get(commit.number) !== commit.hash).length,
-      resumes: replica.resumes,
+      resumes: resumes.filter((resume) => resume.replica === replica.name),
       log: replica.logFile,
     })),
     crashes,
@@ -166,6 +175,24 @@ export async function buildReport(client: PublicClient, facts: ChaosFacts) {
 }
 
 export type ChaosReport = Awaited<ReturnType<typeof buildReport>>;
+
+/** Where each restarted run of a lineage began committing, against what the lineage had committed before. */
+function resumesOf(replica: Replica) {
+  return Array.from({ length: Math.max(0, replica.runs() - 1) }, (_, i) => i + 1).map((run) => {
+    const before = replica.commits.filter((commit) => commit.run < run).map((commit) => commit.number);
+    const first = replica.commits.find((commit) => commit.run === run)?.number;
+    const lastCommitBefore = before.length > 0 ? Math.max(...before) : undefined;
+    return {
+      replica: replica.name,
+      run,
+      checkpoint: replica.resumeLines.find((line) => line.run === run)?.checkpoint,
+      firstCommit: first,
+      lastCommitBefore,
+      /** It committed again a block height this lineage had already committed. */
+      reprocessed: first !== undefined && lastCommitBefore !== undefined && first <= lastCommitBefore,
+    };
+  });
+}
 
 function safeFunctionName(input: Hex): string | undefined {
   try {
