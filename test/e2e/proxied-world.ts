@@ -98,7 +98,18 @@ export async function startProxiedWorld(params: { seed: number; blockTime: numbe
     if (runs.at(-1)!.anomalies > 0 && !queued) aheadOfProcessing.push({ write, why: 'its anomalies were not queued before the write' });
   } });
 
-  await warden.start();
+  const stopAll = async () => {
+    await monitor.close();
+    await proxy.stop();
+    await Promise.all([anvil.stop(), redis.stop()]);
+  };
+  try {
+    await warden.start();
+  } catch (error) {
+    await warden.stop().catch(() => {});
+    await stopAll(); // no anvil or redis-server left behind
+    throw error;
+  }
   return {
     anvil,
     redis,
@@ -126,9 +137,7 @@ export async function startProxiedWorld(params: { seed: number; blockTime: numbe
     paused: () => client.readContract({ address: protocol.vault, abi: demoVaultAbi, functionName: 'paused' }),
     async stop() {
       await warden.stop();
-      await monitor.close();
-      await proxy.stop();
-      await Promise.all([anvil.stop(), redis.stop()]);
+      await stopAll();
     },
   };
 }
