@@ -162,8 +162,8 @@ const guardian = z
       .meta({ description: 'maxFeePerGas = baseFee x this (+ tip). anvil orders by maxFeePerGas, so this is what lets a pause overtake.', examples: [3] }),
     priorityFee: amount.optional().meta({ description: 'Tip in wei; default 2 gwei.', examples: ['2e9'] }),
     replaceAfterBlocks: positiveInt
-      .default(3)
-      .meta({ description: 'Unmined after this many blocks: replace at the same nonce with a fee bump.', examples: [3] }),
+      .default(1)
+      .meta({ description: 'Unmined after this many blocks: replace at the same nonce with a fee bump. 1: a pause not in the next block is replaced within that block.', examples: [1] }),
     minPauses: positiveInt.default(5).meta({ description: '`check --live` wants ETH for this many pause txs.', examples: [5] }),
   })
   .strict()
