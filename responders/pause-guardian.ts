@@ -47,6 +47,11 @@ export interface PauseParameters {
   incidentId: string;
   /** Appends to the incident timeline; `onceKey` makes an entry idempotent under retries. */
   record(entry: TimelineEntry, options?: { onceKey?: string }): Promise<unknown>;
+  /**
+   * The anomaly was already part of the incident: its job is delivered again (a killed worker). If this
+   * incident's pause is mined and verified, that work is done: no new pause, even if people unpaused since.
+   */
+  repeat?: boolean;
 }
 
 export interface PauseOutcome {
@@ -332,6 +337,11 @@ export function createGuardianPauser(params: CreateGuardianPauserParameters): Gu
           await ctx.store.release(lock.token).catch(() => {});
           throw error;
         });
+      }
+      if (pause.repeat && prior?.incidentId === pause.incidentId && prior.status === 'mined' && prior.verified) {
+        if (lock.acquired) await ctx.store.release(lock.token);
+        ctx.log.info({ txHash: prior.minedTxHash, contained }, 'this anomaly was already contained by this incident\'s pause; not pausing again');
+        return { status: 'paused', targetId: target.id, txHash: prior.minedTxHash, blockNumber: prior.blockNumber };
       }
       // Contained, with a pause tx of ours still pending: most likely that tx did it (a process killed
       // before its receipt, restarted). Follow it below so the timeline records it, instead of

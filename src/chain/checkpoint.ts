@@ -16,8 +16,12 @@ export interface BlockRef {
 export interface CheckpointStore {
   /** The last processed block, or undefined on a fresh start. */
   get(): Promise<BlockRef | undefined>;
-  /** Records `block` as processed (atomically with its entry in the recent list). */
-  set(block: BlockRef): Promise<void>;
+  /**
+   * Records `block` as processed (atomically with its entry in the recent list). The checkpoint only
+   * moves forward — replicas share it, and a lagging replica or a late spool replay must not move it
+   * back (a restart would process blocks again) — unless `rewind`: a reorg back to a common ancestor.
+   */
+  set(block: BlockRef, options?: { rewind?: boolean }): Promise<void>;
   /** Recently processed blocks at or below the checkpoint, highest first (at most `retain`). */
   recent(): Promise<BlockRef[]>;
 }
@@ -29,6 +33,18 @@ export interface CheckpointStoreParams {
   /** How many processed blocks to remember for restart reorg detection. Default 256. */
   retain?: number;
 }
+
+/** KEYS: checkpoint, recent list. ARGV: number, hash, rewind ('1'/'0'), retain, checkpoint JSON. */
+const setScript = `
+local number = tonumber(ARGV[1])
+local current = redis.call('GET', KEYS[1])
+if ARGV[3] ~= '1' and current and cjson.decode(current).number > number then return 0 end
+redis.call('SET', KEYS[1], ARGV[5])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], number, number)
+redis.call('ZADD', KEYS[2], number, ARGV[1] .. ':' .. ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. (number - tonumber(ARGV[4]) + 1))
+return 1
+`;
 
 export function createCheckpointStore(params: CheckpointStoreParams): CheckpointStore {
   const { redis, keyPrefix, chainId, retain = 256 } = params;
@@ -42,15 +58,10 @@ export function createCheckpointStore(params: CheckpointStoreParams): Checkpoint
       const value = JSON.parse(text) as BlockRef;
       return { number: value.number, hash: value.hash };
     },
-    async set(block) {
-      // One MULTI: the checkpoint and its recent-list entry never disagree.
-      await redis
-        .multi()
-        .set(key, JSON.stringify({ number: block.number, hash: block.hash }))
-        .zremrangebyscore(recentKey, block.number, block.number)
-        .zadd(recentKey, block.number, `${block.number}:${block.hash}`)
-        .zremrangebyscore(recentKey, '-inf', `(${block.number - retain + 1}`)
-        .exec();
+    async set(block, options) {
+      // One script: the checkpoint and its recent-list entry never disagree.
+      const json = JSON.stringify({ number: block.number, hash: block.hash });
+      await redis.eval(setScript, 2, key, recentKey, String(block.number), block.hash, options?.rewind ? '1' : '0', String(retain), json);
     },
     async recent() {
       const checkpoint = await this.get();

@@ -193,7 +193,7 @@ export function createChainFollower(params: ChainFollowerParams): ChainFollower 
     await untilDone('onReorg', () => onReorg(event), { block: commonAncestor.number });
     recent = walk.base ? [walk.base] : recent.slice(0, walk.keep);
     // So a restart right now resumes from the ancestor instead of a dropped block.
-    await untilDone('checkpoint', () => checkpoint.set(commonAncestor), { block: commonAncestor.number });
+    await untilDone('checkpoint', () => checkpoint.set(commonAncestor, { rewind: true }), { block: commonAncestor.number });
   }
 
   /** Brings the local chain up to `head`: fills gaps by number (each linked by parentHash), handles reorgs. */

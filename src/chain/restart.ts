@@ -110,7 +110,7 @@ export async function resumeFrom(params: ResumeFromParams): Promise<BlockHeader 
       log.warn({ block: ancestor.number, droppedHashes }, 'reorg while stopped: dropping blocks after the common ancestor');
     }
     await untilDone('onReorg', () => onReorg({ chainId, droppedHashes, commonAncestor }));
-    await untilDone('checkpoint', () => checkpoint.set(ancestor));
+    await untilDone('checkpoint', () => checkpoint.set(ancestor, { rewind: true }));
     base = ancestor;
   }
   const missed = headNumber - base.number;

@@ -79,6 +79,9 @@ describe('outage mode', () => {
     expect(await checkpoint.get()).toEqual({ number: 3, hash: hash(3) });
     expect(mode.status().spool.entries).toBe(0);
     expect(await write(4)).toBe('redis');
+    // A spool replayed late (another replica went on meanwhile) never moves the checkpoint back.
+    await apply([{ kind: 'checkpoint', chainId: 31337, block: { number: 2, hash: hash(2) } }]);
+    expect(await checkpoint.get()).toEqual({ number: 4, hash: hash(4) });
   });
 
   it('replays a contained anomaly into one incident, twice without duplicates, and never moves a pause record back', async () => {

@@ -1,7 +1,8 @@
 /**
  * Replaying spooled entries (spool.ts) into Redis once it answers again. Every step is idempotent,
  * so a replay cut short (Redis gone again, a crash) is simply run again:
- * - checkpoints and detector state are SETs, applied in spool order (expired state is deleted);
+ * - checkpoints are applied in spool order but only move forward (CheckpointStore.set: another replica
+ *   may be ahead by now), except a reorg's rewind; detector state is SET (expired state is deleted);
  * - an anomaly contained without Redis gets its incident opened (or joined) as the plan runner would,
  *   then the timeline entries of that containment (keyed by their once-keys), its pause record
  *   (merged: never moved back, see mergePauseRecord) and its status;
@@ -68,7 +69,8 @@ export function createSpoolReplayer(targets: ReplayTargets): (entries: SpoolEntr
       switch (entry.kind) {
         case 'checkpoint': {
           const store = targets.checkpoints.get(entry.chainId);
-          if (store) await store.set(entry.block);
+          // Never moves the checkpoint back (another replica may be ahead), except for a reorg's rewind.
+          if (store) await store.set(entry.block, { rewind: entry.rewind });
           break;
         }
         case 'detector-state': {

@@ -27,7 +27,7 @@ import type { PauseRecord } from '../../responders/pause-record.js';
 
 /** One thing meant for Redis. Kinds are applied by replay.ts in file order. */
 export type SpoolEntry =
-  | { kind: 'checkpoint'; chainId: number; block: BlockRef }
+  | { kind: 'checkpoint'; chainId: number; block: BlockRef; rewind?: boolean }
   | { kind: 'anomalies'; chainId: number; anomalies: Anomaly[] }
   /** A detector state write; `json` absent means deleted. `expiresAt` in ms since epoch. */
   | { kind: 'detector-state'; chainId: number; detectorId: string; key: string; json?: string; expiresAt?: number }

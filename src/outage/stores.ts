@@ -15,8 +15,9 @@ export function spoolingCheckpoint(params: { inner: CheckpointStore; mode: Outag
   return {
     get: () => inner.get(),
     recent: () => inner.recent(),
-    async set(block) {
-      await mode.write({ kind: 'checkpoint', chainId, block }, () => inner.set(block));
+    async set(block, options) {
+      const rewind = options?.rewind ?? false;
+      await mode.write({ kind: 'checkpoint', chainId, block, ...(rewind ? { rewind } : {}) }, () => inner.set(block, options));
     },
   };
 }

@@ -138,6 +138,42 @@ describe('plan runner', () => {
     expect(JSON.stringify(joined)).not.toContain('s3cr3t');
   });
 
+  it('does not pause again for an anomaly whose job comes back after people unpaused and resolved its incident', async () => {
+    const s = await setup();
+    const anomaly = makeAnomaly({ detectorId: 'vault-drain', addresses: [s.vault] });
+    await s.runner.handle(anomaly);
+    const [summary] = await s.incidents.list({ limit: 1 });
+    await h.rpc('anvil_impersonateAccount', [guardian.address]);
+    await h.rpc('eth_sendTransaction', [{ from: guardian.address, to: s.vault, data: '0x3f4ba83a' }]); // unpause()
+    expect(await h.paused(s.vault)).toBe(false);
+    await s.incidents.setStatus({ incidentId: summary!.id, status: 'resolved', actor: 'human', by: 'alice' });
+    const before = await h.nonceOf(guardian.address);
+    const length = (await s.incidents.get(summary!.id))!.timeline.length;
+
+    await s.runner.handle(anomaly); // its worker was killed; BullMQ delivers the job again
+    expect(await h.paused(s.vault)).toBe(false);
+    expect(await h.nonceOf(guardian.address)).toBe(before);
+    expect((await s.incidents.get(summary!.id))!.timeline).toHaveLength(length);
+    expect(await s.incidents.list({ limit: 5 })).toHaveLength(1);
+  });
+
+  it('does not pause again for a job delivered again after people unpaused, but does for a new anomaly of the open incident', async () => {
+    const s = await setup();
+    const anomaly = makeAnomaly({ detectorId: 'vault-drain', addresses: [s.vault] });
+    await s.runner.handle(anomaly);
+    await h.rpc('anvil_impersonateAccount', [guardian.address]);
+    await h.rpc('eth_sendTransaction', [{ from: guardian.address, to: s.vault, data: '0x3f4ba83a' }]); // unpause(), incident still open
+    const before = await h.nonceOf(guardian.address);
+
+    await s.runner.handle(anomaly); // the same job, delivered again
+    expect(await h.paused(s.vault)).toBe(false);
+    expect(await h.nonceOf(guardian.address)).toBe(before);
+
+    await s.runner.handle(makeAnomaly({ detectorId: 'vault-drain', addresses: [s.vault] })); // the attack goes on
+    expect(await h.paused(s.vault)).toBe(true);
+    expect(await h.nonceOf(guardian.address)).toBe(before + 1);
+  });
+
   it('marks the incident containment-failed with the reason when the guardian lacks the role', async () => {
     const s = await setup({ pauser: deployer.address });
     hook.bodies.length = 0;

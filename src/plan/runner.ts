@@ -4,7 +4,8 @@
  *
  * Guarantees:
  * - Idempotent under job retries: the incident join, every timeline entry and every pause are
- *   keyed, so a retried job adds nothing twice and never sends a second pause tx.
+ *   keyed, so a retried job adds nothing twice and never sends a second pause tx. A job delivered
+ *   again after people resolved its incident does nothing (they may have unpaused on purpose).
  * - Dry-run steps (plan.dryRun or a step's dryRun) are recorded as `dry-run` entries and send nothing.
  * - Pauses go first and are never delayed by anything else: notifications and pages wait for the pause
  *   outcomes (up to `notifyWaitMs`, so people hear quickly even if a tx is slow) and their failures
@@ -123,7 +124,7 @@ export function createPlanRunner(params: CreatePlanRunnerParameters): PlanRunner
     if (seconds >= 0) params.metrics.headToBroadcast.observe({ chain }, seconds);
   }
 
-  async function runPause(anomaly: Anomaly, targetId: string, incidentId: string, log: Logger, dispatched: () => void): Promise<PauseOutcome> {
+  async function runPause(anomaly: Anomaly, targetId: string, incidentId: string, repeat: boolean, log: Logger, dispatched: () => void): Promise<PauseOutcome> {
     const signal = dispatchSignal(incidentId, targetId);
     void signal.promise.then(dispatched);
     const record = (entry: TimelineEntry, options?: { onceKey?: string }) => {
@@ -136,7 +137,7 @@ export function createPlanRunner(params: CreatePlanRunnerParameters): PlanRunner
       return appended;
     };
     const { target, chainId, pauser } = pauserFor(targetId);
-    if (pauser) return pauser.pause({ targetId, incidentId, record });
+    if (pauser) return pauser.pause({ targetId, incidentId, record, repeat });
     const reason = !target
       ? `the plan names pause "${targetId}", which responders.pauses does not define`
       : `no guardian can pause on chain ${chainId} (set responders.guardian)`;
@@ -187,6 +188,13 @@ export function createPlanRunner(params: CreatePlanRunnerParameters): PlanRunner
     const joined = await incidents.openOrJoin({ anomaly, ...subject, windowSeconds: config.plan.incidentWindow });
     const incidentId = joined.incident.id;
     const log = baseLog.child({ incident: incidentId });
+    // A job delivered again (its worker was killed) after people resolved the incident: they may have
+    // unpaused on purpose. A new anomaly opens a new incident; this old one changes nothing.
+    if (joined.incident.status === 'resolved') {
+      log.info({ detector: anomaly.detectorId }, 'incident already resolved by a person; not acting on this anomaly again');
+      dispatched();
+      return;
+    }
     log.warn({ protocol: subject.protocol, created: joined.created, severity: anomaly.severity }, joined.created ? 'incident opened' : 'anomaly joined incident');
 
     const pauseIds = actions.flatMap((action) => (action.kind === 'pause' && !action.dryRun ? [action.targetId] : []));
@@ -205,7 +213,7 @@ export function createPlanRunner(params: CreatePlanRunnerParameters): PlanRunner
           done = true;
           if (--undispatched === 0) dispatched();
         };
-        return runPause(anomaly, targetId, incidentId, log, oneDispatched).finally(oneDispatched);
+        return runPause(anomaly, targetId, incidentId, !joined.anomalyAdded, log, oneDispatched).finally(oneDispatched);
       }),
     );
 

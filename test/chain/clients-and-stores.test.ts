@@ -66,8 +66,12 @@ describe('checkpoint store', () => {
     expect(await store.get()).toEqual({ number: 14, hash: hash(14) });
     expect(await redis.get('cp:chain:5:checkpoint')).toBe(JSON.stringify({ number: 14, hash: hash(14) }));
     expect(await store.recent()).toEqual([14, 13, 12].map((n) => ({ number: n, hash: hash(n) })));
-    // Back to an ancestor after a reorg: blocks above it are no longer "recent processed".
+    // A lagging replica (or a late spool replay) does not move the shared checkpoint back…
     await store.set({ number: 12, hash: hash(12) });
+    expect(await store.get()).toEqual({ number: 14, hash: hash(14) });
+    // …a reorg back to an ancestor does: blocks above it are no longer "recent processed".
+    await store.set({ number: 12, hash: hash(12) }, { rewind: true });
+    expect(await store.get()).toEqual({ number: 12, hash: hash(12) });
     expect((await store.recent()).map((b) => b.number)).toEqual([12]);
     await store.set({ number: 13, hash: hash(99) });
     expect(await store.recent()).toEqual([{ number: 13, hash: hash(99) }, { number: 12, hash: hash(12) }]);
