@@ -11,11 +11,15 @@
  * head reported twice or out of order is harmless.
  */
 import { redactUrl } from '../log.js';
-import { formatBlock, webSocket, type Block, type PublicClient, type RpcBlock } from 'viem';
+import { formatBlock, webSocket, type PublicClient, type RpcBlock } from 'viem';
 import type { Logger } from 'pino';
 import type { BlockHeader } from '../../detectors/types.js';
 import { describeError } from '../errors.js';
 import { backoffMs } from './retry.js';
+import { toHeader } from './block-header.js';
+
+/** The header fields warden uses, each checked (block-header.ts); here for the callers that import it from heads. */
+export { toHeader } from './block-header.js';
 
 export interface HeadSourceParams {
   client: PublicClient;
@@ -60,20 +64,6 @@ export interface HeadSource {
   mode(): 'ws' | 'poll';
   /** True from a stall until the next new block. */
   stalled(): boolean;
-}
-
-/** The header fields warden uses, from a viem block (HTTP) or a formatted newHeads payload. */
-export function toHeader(block: Pick<Block, 'number' | 'hash' | 'parentHash' | 'timestamp' | 'logsBloom' | 'baseFeePerGas'>): BlockHeader {
-  if (block.number === null || block.hash === null || block.logsBloom === null) throw new Error('pending block has no number/hash');
-  const header: BlockHeader = {
-    number: Number(block.number),
-    hash: block.hash,
-    parentHash: block.parentHash,
-    timestamp: Number(block.timestamp),
-    logsBloom: block.logsBloom,
-  };
-  if (block.baseFeePerGas !== null && block.baseFeePerGas !== undefined) header.baseFeePerGas = block.baseFeePerGas;
-  return header;
 }
 
 export function createHeadSource(params: HeadSourceParams): HeadSource {
