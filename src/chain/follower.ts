@@ -28,7 +28,8 @@ import { createHeadSource } from './heads.js';
 import { BlockReorgedError, reorgReport, walkBack, type WalkBackResult } from './reorg-walk.js';
 import { resumeFrom } from './restart.js';
 import { describeError } from '../errors.js';
-import { backoffMs, sleep, StoppedError } from './retry.js';
+import { StoppedError } from './retry.js';
+import { createRetryLoop } from './retry-loop.js';
 import type { DeepReorgEvent, LivenessEvent, ReorgEvent } from './follower-events.js';
 
 export type { DeepReorgEvent, LivenessEvent, ReorgEvent } from './follower-events.js';
@@ -119,21 +120,15 @@ export function createChainFollower(params: ChainFollowerParams): ChainFollower 
     },
   });
 
-  /** Runs `task` until it succeeds; throws StoppedError once stopped (or BlockReorgedError through). */
-  async function untilDone<T>(what: string, task: () => Promise<T>, context: object = {}): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      // A first attempt still runs after stop(): it finishes the block in progress (its checkpoint).
-      if (stopped && attempt > 0) throw new StoppedError();
-      try {
-        return await task();
-      } catch (error) {
-        if (error instanceof StoppedError || error instanceof BlockReorgedError || stopped) throw error;
-        const delay = backoffMs(attempt, retryBaseMs);
-        log.error({ ...context, err: describeError(error), attempt, retryInMs: delay }, `${what} failed; retrying`);
-        await sleep(delay, abort.signal);
-      }
-    }
-  }
+  /** Runs `task` until it succeeds (retry-loop.ts); a block reorged out while handled ends it (BlockReorgedError). */
+  const untilDone = createRetryLoop({
+    log,
+    retryBaseMs,
+    signal: abort.signal,
+    stopped: () => stopped,
+    progress: () => tip()?.hash,
+    passThrough: (error) => error instanceof BlockReorgedError,
+  });
 
   const fetcher = createBlockFetcher({ client, observe });
 
