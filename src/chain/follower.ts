@@ -25,10 +25,10 @@ import type { BlockRef, CheckpointStore } from './checkpoint.js';
 import { processRunId } from '../run-id.js';
 import { createBlockFetcher, isBlockNotFound } from './block-fetcher.js';
 import { createHeadSource } from './heads.js';
-import { BlockReorgedError, reorgReport, walkBack, type WalkBackResult } from './reorg-walk.js';
+import { BlockReorgedError, HeadContradictsChainError, reorgReport, walkBack, type WalkBackResult } from './reorg-walk.js';
 import { resumeFrom } from './restart.js';
 import { describeError } from '../errors.js';
-import { StoppedError } from './retry.js';
+import { backoffMs, sleep, StoppedError } from './retry.js';
 import { createRetryLoop } from './retry-loop.js';
 import type { DeepReorgEvent, LivenessEvent, ReorgEvent } from './follower-events.js';
 
@@ -101,8 +101,10 @@ export function createChainFollower(params: ChainFollowerParams): ChainFollower 
     const current = tip();
     params.onLiveness?.({ ...event, chainId: chain.id, headMode: heads.mode(), ...(current ? { tip: { number: current.number, hash: current.hash } } : {}) });
   };
+  const fetcher = createBlockFetcher({ client, observe, log });
   const heads = createHeadSource({
     client,
+    checkHeader: fetcher.checkHeader,
     wsUrls: clients.wsUrls ?? (clients.wsUrl ? [clients.wsUrl] : []),
     chainName: chain.name,
     pollIntervalMs: params.pollIntervalMs ?? Math.max(100, (chain.blockTime * 1000) / 2),
@@ -120,17 +122,15 @@ export function createChainFollower(params: ChainFollowerParams): ChainFollower 
     },
   });
 
-  /** Runs `task` until it succeeds (retry-loop.ts); a block reorged out while handled ends it (BlockReorgedError). */
+  /** Runs `task` until it succeeds (retry-loop.ts); a reorged block or a head the chain contradicts ends it. */
   const untilDone = createRetryLoop({
     log,
     retryBaseMs,
     signal: abort.signal,
     stopped: () => stopped,
     progress: () => tip()?.hash,
-    passThrough: (error) => error instanceof BlockReorgedError,
+    passThrough: (error) => error instanceof BlockReorgedError || error instanceof HeadContradictsChainError,
   });
-
-  const fetcher = createBlockFetcher({ client, observe });
 
   /** False when the node has another block at that height, or none (the chain got shorter). */
   async function isCanonical(header: BlockHeader): Promise<boolean> {
@@ -223,14 +223,24 @@ export function createChainFollower(params: ChainFollowerParams): ChainFollower 
     }
   }
 
-  /** advanceTo, retried; a block reorged out mid-processing restarts from the current head. */
+  /**
+   * advanceTo, retried; a block reorged out mid-processing restarts from the current head, and so does
+   * a head the chain contradicts (after a backoff: the next head read may be the same lie).
+   */
   async function handleHead(head: FollowedBlock): Promise<void> {
-    for (;;) {
+    for (let contradictions = 0; ; ) {
       try {
         return await untilDone('following head', () => advanceTo(head), { block: head.header.number });
       } catch (error) {
-        if (!(error instanceof BlockReorgedError)) throw error;
-        log.warn({ block: head.header.number, err: error.message }, 'block reorged out while processing; re-reading the head');
+        if (error instanceof BlockReorgedError) {
+          log.warn({ block: head.header.number, err: error.message }, 'block reorged out while processing; re-reading the head');
+        } else if (error instanceof HeadContradictsChainError) {
+          const delay = backoffMs(contradictions++, retryBaseMs);
+          log.warn({ block: head.header.number, hash: head.header.hash, err: error.message, retryInMs: delay }, 'head not on the chain (no reorg: nothing dropped); re-reading the head');
+          await sleep(delay, abort.signal);
+        } else {
+          throw error;
+        }
         head = await untilDone('reading head', fetcher.latest);
       }
     }

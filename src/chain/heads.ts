@@ -11,7 +11,7 @@
  * head reported twice or out of order is harmless.
  */
 import { redactUrl } from '../log.js';
-import { formatBlock, webSocket, type PublicClient, type RpcBlock } from 'viem';
+import { formatBlock, webSocket, type Block, type PublicClient, type RpcBlock } from 'viem';
 import type { Logger } from 'pino';
 import type { BlockHeader } from '../../detectors/types.js';
 import { describeError } from '../errors.js';
@@ -31,6 +31,11 @@ export interface HeadSourceParams {
   stallMs: number;
   log: Logger;
   onHead(header: BlockHeader): void;
+  /**
+   * Checks a head before it is reported (block-fetcher.ts `checkHeader`: its hash recomputed or confirmed);
+   * default: the fields parse. A head it refuses is dropped and logged.
+   */
+  checkHeader?(block: Block): Promise<BlockHeader>;
   /** The best head the HTTP endpoints report (background samples): a socket trailing it by more than `maxLag` is switched. */
   bestHead?: () => number | undefined;
   maxLag?: number;
@@ -68,6 +73,7 @@ export interface HeadSource {
 
 export function createHeadSource(params: HeadSourceParams): HeadSource {
   const { client, wsUrls, log, onHead } = params;
+  const checkHeader = params.checkHeader ?? (async (block: Block) => toHeader(block));
   const wsCooldownMs = params.wsCooldownMs ?? params.stallMs * 10;
   let stopped = false;
   let mode: 'ws' | 'poll' = 'poll';
@@ -80,6 +86,7 @@ export function createHeadSource(params: HeadSourceParams): HeadSource {
   let closeSocket: (() => void) | undefined;
   let failSocket: ((reason: string) => void) | undefined;
   let lastPolledHash: string | undefined;
+  let refusedHeadPoll: Promise<void> | undefined;
   /** The socket url in use (index into wsUrls) and when each may be used again after lagging or going silent. */
   let wsIndex = -1;
   const wsOutUntil = wsUrls.map(() => 0);
@@ -106,7 +113,7 @@ export function createHeadSource(params: HeadSourceParams): HeadSource {
   }
 
   async function pollOnce(): Promise<BlockHeader | undefined> {
-    const header = toHeader(await client.getBlock({ blockTag: 'latest' }));
+    const header = await checkHeader(await client.getBlock({ blockTag: 'latest' }));
     if (header.hash === lastPolledHash) return undefined;
     lastPolledHash = header.hash;
     return header;
@@ -183,19 +190,32 @@ export function createHeadSource(params: HeadSourceParams): HeadSource {
         params: ['newHeads'],
         onData: (data) => {
           if (failed) return;
-          let header: BlockHeader;
+          const refuse = (error: unknown) => {
+            log.warn({ err: describeError(error) }, 'ignoring malformed newHeads payload');
+            // The block it announced is still new: read the head over HTTP rather than wait a block for it
+            // (one read at a time, however fast a broken socket sends).
+            if (refusedHeadPoll) return;
+            refusedHeadPoll = pollOnce()
+              .then((h) => void (h && !failed && deliver(h)))
+              .catch(() => {})
+              .finally(() => (refusedHeadPoll = undefined));
+          };
+          let block: Block;
           try {
             // viem hands over the notification's params: { subscription, result }.
-            header = toHeader(formatBlock((data as unknown as { result: RpcBlock }).result));
+            block = formatBlock((data as unknown as { result: RpcBlock }).result);
           } catch (error) {
-            return log.warn({ err: describeError(error) }, 'ignoring malformed newHeads payload');
+            return refuse(error);
           }
-          const behind = (params.bestHead?.() ?? header.number) - header.number;
-          if (params.maxLag !== undefined && behind > params.maxLag) {
-            coolSocketUrl(`newHeads ${behind} blocks behind the best HTTP endpoint`);
-            return fail(`newHeads lag the HTTP endpoints by ${behind} blocks`);
-          }
-          deliver(header);
+          void checkHeader(block).then((header) => {
+            if (failed || stopped) return;
+            const behind = (params.bestHead?.() ?? header.number) - header.number;
+            if (params.maxLag !== undefined && behind > params.maxLag) {
+              coolSocketUrl(`newHeads ${behind} blocks behind the best HTTP endpoint`);
+              return fail(`newHeads lag the HTTP endpoints by ${behind} blocks`);
+            }
+            deliver(header);
+          }, refuse);
         },
         onError: (error: unknown) => fail(describeError(error)),
       });

@@ -8,7 +8,11 @@
  *   walk back along its dead branch and name canonical blocks as dropped;
  * - a parent the node cannot find (anvil forgets reorged-out blocks) is `BlockReorgedError` too,
  *   not an RPC failure to retry forever;
- * - other RPC errors propagate unchanged (the caller retries);
+ * - other RPC errors propagate unchanged (the caller retries); a parent whose number is not its
+ *   child's − 1 is a `MalformedAnswerError` (blocks by hash are checked in block-fetcher.ts);
+ * - blocks are named dropped only once the node confirms the first of them is no longer canonical:
+ *   a head that links to an older processed block while the blocks after it are still the chain's is a
+ *   lie (or a side block), `HeadContradictsChainError`, never a reorg;
  * - the ancestor is looked for first among the in-memory blocks (`recent`), then, for a reorg deeper
  *   than them, among the older processed blocks the checkpoint store keeps (`processed`, read only then);
  * - found: `droppedHashes` are exactly our processed blocks after the ancestor, lowest first, and
@@ -22,6 +26,7 @@ import type { BlockFetcher } from './block-fetcher.js';
 import { isBlockNotFound } from './block-fetcher.js';
 import type { FollowedBlock } from './follower.js';
 import type { DeepReorgEvent } from './follower-events.js';
+import { MalformedAnswerError } from './rpc-values.js';
 
 /** The block being handled is no longer canonical: re-derive the work from the current head. */
 export class BlockReorgedError extends Error {
@@ -29,6 +34,15 @@ export class BlockReorgedError extends Error {
     super(message);
     this.name = 'BlockReorgedError';
   }
+}
+
+/**
+ * The head names as its ancestor an older processed block, but the processed blocks after that one are
+ * still canonical: the head is not on the chain (a made-up parentHash, or a side block a node kept).
+ * Not a reorg: nothing was dropped. Re-read the head (after a pause) and follow it instead.
+ */
+export class HeadContradictsChainError extends MalformedAnswerError {
+  override name = 'HeadContradictsChainError';
 }
 
 export interface WalkBackParams {
@@ -86,9 +100,11 @@ export async function walkBack(params: WalkBackParams): Promise<WalkBackResult> 
     }
     if (branch.length >= maxBlocks || cursor.number - 1 < known[0]!.number) {
       const base = (await parentOf(cursor, fetcher)).header;
+      const dropped = known.filter((b) => b.number >= base.number);
+      await expectNoLongerCanonical(dropped[0], block, fetcher);
       return {
         branch,
-        droppedHashes: known.filter((b) => b.number >= base.number).map((b) => b.hash),
+        droppedHashes: dropped.map((b) => b.hash),
         commonAncestor: { number: base.number, hash: base.hash },
         keep: 0,
         base,
@@ -103,9 +119,11 @@ export async function walkBack(params: WalkBackParams): Promise<WalkBackResult> 
   }
   const ancestor = known[ancestorIndex]!;
   const keep = recent.findIndex((b) => b.hash === ancestor.hash) + 1;
+  const dropped = known.slice(ancestorIndex + 1);
+  await expectNoLongerCanonical(dropped[0], block, fetcher);
   return {
     branch,
-    droppedHashes: known.slice(ancestorIndex + 1).map((b) => b.hash),
+    droppedHashes: dropped.map((b) => b.hash),
     commonAncestor: { number: ancestor.number, hash: ancestor.hash },
     keep,
     ...(keep === 0 ? { base: (await parentOf(branch[0]!.header, fetcher)).header } : {}),
@@ -113,12 +131,28 @@ export async function walkBack(params: WalkBackParams): Promise<WalkBackResult> 
 }
 
 async function parentOf(header: BlockHeader, fetcher: Pick<BlockFetcher, 'byHash'>): Promise<FollowedBlock> {
+  let parent: FollowedBlock;
   try {
-    return await fetcher.byHash(header.parentHash);
+    parent = await fetcher.byHash(header.parentHash);
   } catch (error) {
     if (isBlockNotFound(error)) throw new BlockReorgedError(`parent ${header.parentHash} of block ${header.number} is unknown: reorged out`);
     throw error;
   }
+  if (parent.header.number !== header.number - 1) {
+    throw new MalformedAnswerError(`parent ${header.parentHash} of block ${header.number} came back as block ${parent.header.number}`);
+  }
+  return parent;
+}
+
+/**
+ * A reorg drops `first` (and the processed blocks after it) only if the node no longer has it at its
+ * height. Still canonical: `head` linked past it by a parentHash that is not the chain's.
+ */
+async function expectNoLongerCanonical(first: BlockRef | undefined, head: FollowedBlock, fetcher: Pick<BlockFetcher, 'canonicalHashAt'>): Promise<void> {
+  if (!first || (await fetcher.canonicalHashAt(first.number)) !== first.hash) return;
+  throw new HeadContradictsChainError(
+    `head ${head.header.number} ${head.header.hash} would drop block ${first.number} ${first.hash}, which is still canonical: the head is not on the chain`,
+  );
 }
 
 export interface ReorgReport {

@@ -60,4 +60,11 @@ describe('follower against wrong answers', () => {
     await expectEveryBlockOnce(run);
   }, 90_000);
 
+  it('follows through plausible lies (another block, another block\'s hash or parentHash) in heads and block reads: no reorg imagined, nothing processed under a false hash', async () => {
+    const run = await followThrough({ seed: 41, faults: { malformedRate: 0.3, malformedKinds: ['wrongHash', 'wrongParentHash', 'otherBlock'] }, blocks: 40 });
+    const lies = Object.entries(run.injected).filter(([kind]) => /wrongHash|wrongParentHash|otherBlock/.test(kind));
+    expect(lies.length).toBeGreaterThanOrEqual(3);
+    expect(run.h.reorgs).toEqual([]);
+    await expectEveryBlockOnce(run);
+  }, 90_000);
 });

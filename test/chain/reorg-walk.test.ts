@@ -2,13 +2,15 @@
  * walkBack against a real anvil: the common ancestor and dropped hashes of a reorg (within the
  * in-memory blocks, and deeper: among the older processed blocks), the bound of the walk, and the two
  * ways a stale block must end the walk (BlockReorgedError) instead of following a dead branch or
- * retrying forever.
+ * retrying forever; and heads that lie about their parent (the RPC answer fuzz found them) end it with
+ * a retryable error, never a reorg.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hex } from 'viem';
 import { freePort, startAnvil, type Anvil } from '../../src/drill/processes.js';
 import { createBlockFetcher, type BlockFetcher } from '../../src/chain/block-fetcher.js';
-import { BlockReorgedError, walkBack } from '../../src/chain/reorg-walk.js';
+import { BlockReorgedError, HeadContradictsChainError, walkBack } from '../../src/chain/reorg-walk.js';
+import { MalformedAnswerError } from '../../src/chain/rpc-values.js';
 import type { BlockHeader } from '../../detectors/types.js';
 import type { BlockRef } from '../../src/chain/checkpoint.js';
 import { mine, reorg, rollback, rpc } from './evm.js';
@@ -136,5 +138,30 @@ describe('walkBack', () => {
     const error = await walkBack({ block, recent, processed: processedOf(recent), maxBlocks: 16, fetcher: dead }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
     expect(error).not.toBeInstanceOf(BlockReorgedError);
+  });
+
+  it('refuses a head whose parentHash names an older processed block while the blocks after it are canonical: no reorg', async () => {
+    await mine(rpc(anvil.url), 5);
+    const recent = await chainTail(5);
+    const tip = recent[4]!;
+    // What a lying provider serves: the next block, with the parentHash of one three blocks back.
+    const block = { header: { ...tip, number: tip.number + 1, hash: `0x${'22'.repeat(32)}` as Hex, parentHash: recent[1]!.hash }, observedAt: observe() };
+    const error = await walkBack({ block, recent, processed: processedOf(recent), maxBlocks: 16, fetcher }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HeadContradictsChainError);
+    expect(error).toBeInstanceOf(MalformedAnswerError); // retryable, like any RPC error
+    expect(error).not.toBeInstanceOf(BlockReorgedError);
+    expect((error as Error).message).toContain(`would drop block ${recent[2]!.number} ${recent[2]!.hash}, which is still canonical`);
+  });
+
+  it('refuses a parent that comes back with another number than its child\'s − 1', async () => {
+    await mine(rpc(anvil.url), 6);
+    const processed = await chainTail(6);
+    const tip = processed[5]!;
+    // A head whose parentHash is a real block three below it: the walk would fetch it as the parent.
+    const block = { header: { ...tip, number: tip.number + 1, hash: `0x${'33'.repeat(32)}` as Hex, parentHash: processed[2]!.hash }, observedAt: observe() };
+    const recent = processed.slice(-1);
+    const error = await walkBack({ block, recent, processed: processedOf(processed.slice(0, 2)), maxBlocks: 16, fetcher }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MalformedAnswerError);
+    expect((error as Error).message).toContain(`came back as block ${processed[2]!.number}`);
   });
 });
