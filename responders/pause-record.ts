@@ -122,7 +122,7 @@ export interface CreatePauseRecordStoreParameters {
   address: Address;
   selector: Hex;
   guardian: Address;
-  /** How long a lock holds if its holder dies; default 3 s (see below). */
+  /** How long a lock holds if its holder dies; default 1 s (see below). */
   lockTtlMs?: number;
   /** How long the last-nonce hint is trusted; only needs to outlive one broadcast. */
   nonceHintTtlMs?: number;
@@ -143,7 +143,7 @@ export function createPauseRecordStore(params: CreatePauseRecordStoreParameters)
   // Short, so a replica killed while holding it is taken over fast. Safe however slow the holder is:
   // the commit is fenced by the token and happens before the broadcast, so a second holder finds the
   // record (and follows that tx) or commits first (and the late holder's fenced commit fails: no send).
-  const lockTtlMs = params.lockTtlMs ?? 3_000;
+  const lockTtlMs = params.lockTtlMs ?? 1_000;
   const nonceHintTtlMs = params.nonceHintTtlMs ?? 30_000;
   const parse = (json: string) => (json ? (JSON.parse(json) as PauseRecord) : undefined);
 

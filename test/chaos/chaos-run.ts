@@ -71,6 +71,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const killAt = Array.from({ length: options.kills - responseKills }, () => 10 + Math.floor(random() * (options.blocks - 20))).sort((a, b) => a - b);
     const responseKillExploits = new Set(Array.from({ length: responseKills }, (_, i) => Math.floor((i * options.exploits) / Math.max(1, responseKills))));
     const redisAt = Array.from({ length: options.redisRestarts }, () => 10 + Math.floor(random() * (options.blocks - 30))).sort((a, b) => a - b);
+    // An attack during the outage must be contained too: the first outage comes two blocks before the last exploit.
+    if (options.exploitDuringRedisOutage && redisAt.length > 0 && exploitAt.length > 0) redisAt[0] = Math.max(10, exploitAt.at(-1)! - 2);
+    redisAt.sort((a, b) => a - b);
 
     let mined = 0;
     const waitBlocks = async (blocks: number) => {
@@ -159,6 +162,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       if (redisAt.length > 0 && i >= redisAt[0]! && restarting === 0 && (options.exploitDuringRedisOutage || !exploitRunning)) {
         redisAt.shift();
         redisDown = true;
+        // If the outage came late (deferred by a restart), the next exploit still starts two blocks into it.
+        const upcoming = exploits.length + (exploitRunning ? 1 : 0);
+        if (options.exploitDuringRedisOutage && !exploitRunning && upcoming < options.exploits) exploitAt[upcoming] = Math.min(exploitAt[upcoming]!, i + 2);
         const atBlock = await driver.head();
         say(`redis down at block ${atBlock}`);
         void track(

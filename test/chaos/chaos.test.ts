@@ -1,8 +1,8 @@
 /**
  * The short chaos run (the long one is `npm run chaos`, docs/chaos.md): two `warden run` replicas, 150
  * blocks behind the fault proxy with 5% RPC errors, 2% reorgs of depth 1–3, socket drops, two SIGKILLs
- * (one during a response) with restarts, one Redis restart and two drains. The Redis outage is kept apart
- * from the exploits here. Targets: no canonical block missed, none committed twice by one replica
+ * (one during a response) with restarts, one Redis restart and two drains, the second while Redis is
+ * down (contained directly, spooled, replayed). Targets: no canonical block missed, none committed twice by one replica
  * lineage, no second pause tx, every exploit contained, no replica crashing by itself.
  *
  * Its response kill falls at detection. The last test kills the replica as it broadcasts the pause: the
@@ -29,7 +29,7 @@ const shortRun: Omit<ChaosOptions, 'dir'> = {
   wsDropEvery: 50,
   redisRestarts: 1,
   redisDownMs: 3_000,
-  exploitDuringRedisOutage: false,
+  exploitDuringRedisOutage: true,
 };
 
 describe('chaos run (short)', () => {
@@ -50,6 +50,8 @@ describe('chaos run (short)', () => {
     expect(report.kills.every((kill) => kill.restartedAtBlock !== undefined)).toBe(true);
     expect(report.redisRestarts).toHaveLength(1);
     expect(report.exploits).toHaveLength(2);
+    // One attack comes while Redis is down (contained directly, spooled, replayed).
+    expect(report.exploits.filter((exploit) => exploit.duringRedisOutage)).toHaveLength(1);
     expect(report.reorgs.count).toBeGreaterThan(0);
     expect(report.wsDrops.length).toBeGreaterThan(0);
     expect(report.injectedFaults.rpcError).toBeGreaterThan(0);
