@@ -16,6 +16,10 @@ import { explainRevert } from './revert-reason.js';
 import { safeAbi } from './safe/safe-tx.js';
 import { sleep } from '../src/chain/retry.js';
 import { describeRpcError, isAlreadyKnown, isNonceTooLow } from './rpc-errors.js';
+import { readBlockNumber, readNonce } from './pause-reads.js';
+
+/** Rounds, at successive heads, that a pause must be seen queued behind a nonce gap before it is given up. */
+const gapRoundsToGiveUp = 3;
 
 export interface FollowContext {
   target: ResolvedPauseTarget;
@@ -47,6 +51,11 @@ export interface FollowContext {
  * include the tx counts from the first head read after each broadcast of ours (a block mined before the
  * tx reached the node says nothing about its fees). A replacement the node refuses as "nonce too low"
  * was beaten by a mined version: the next round, at once, ends with that version's receipt.
+ *
+ * A pause the node keeps queued behind a nonce gap (the guardian's mined nonce is below it and no
+ * pending tx fills the gap: signed on a wrong nonce) cannot be helped by a fee bump: it is not
+ * replaced, and once seen so at `gapRoundsToGiveUp` heads it is given up as 'lost' (and its nonce
+ * forgotten as a hint), so deciding afresh signs on a fresh nonce read.
  */
 export async function followPauseTx(ctx: FollowContext, initial: PauseRecord, options: { fresh: boolean }): Promise<PauseOutcome | 'lost'> {
   let current = initial;
@@ -54,9 +63,10 @@ export async function followPauseTx(ctx: FollowContext, initial: PauseRecord, op
   /** Blocks after this one that do not include the tx make it stuck; undefined: the next head read sets it. */
   let baseline: number | undefined = options.fresh ? undefined : initial.sentAtBlock;
   let replacements = 0;
+  let gapRounds = 0;
   for (;;) {
     // Head first, then receipts: a version mined at or below `blockNumber` is seen now.
-    const blockNumber = Number(await ctx.client.getBlockNumber({ cacheTime: 0 }));
+    const blockNumber = await readBlockNumber(ctx.client);
     const receipt = await findReceipt(ctx.client, current.txHashes);
     if (receipt) return settle(ctx, current, receipt);
     baseline ??= Math.max(current.sentAtBlock, blockNumber);
@@ -90,7 +100,17 @@ export async function followPauseTx(ctx: FollowContext, initial: PauseRecord, op
         // The node did not have it: the blocks so far say nothing about its fees.
         if (taken) baseline = undefined;
       }
-      if (baseline !== undefined && blockNumber - baseline >= ctx.replaceAfterBlocks) {
+      const due = baseline !== undefined && blockNumber - baseline >= ctx.replaceAfterBlocks;
+      if (due && state === 'known' && (await behindNonceGap(ctx, current))) {
+        if (++gapRounds >= gapRoundsToGiveUp) {
+          const reason = `nonce ${current.nonce} is above the guardian's next nonce, with nothing pending below it: the tx waits behind a nonce gap`;
+          ctx.log.warn({ nonce: current.nonce, txHashes: current.txHashes }, `pause tx lost: ${reason}`);
+          await Promise.all([ctx.store.update({ ...current, status: 'lost', reason }), ctx.store.forgetNonceHint(current.nonce)]);
+          return 'lost';
+        }
+        ctx.log.warn({ nonce: current.nonce, block: blockNumber }, 'pause tx waits behind a nonce gap: not replacing it (a fee bump cannot help)');
+      } else if (due) {
+        gapRounds = 0;
         if (replacements >= ctx.maxReplacements) {
           const reason = `the pause tx (nonce ${current.nonce}) was not mined after ${replacements} replacements`;
           return recordFailure(ctx, reason, current.txHashes.at(-1));
@@ -129,8 +149,14 @@ async function mempoolState(ctx: FollowContext, record: PauseRecord): Promise<'k
     throw error;
   });
   if (known) return 'known';
-  const minedNonce = await ctx.client.getTransactionCount({ address: ctx.guardian, blockTag: 'latest' });
+  const minedNonce = await readNonce(ctx.client, ctx.guardian, 'latest');
   return minedNonce > record.nonce ? 'nonce-used' : 'dropped';
+}
+
+/** The node keeps `record` queued: the guardian's mined nonce is below it and the pending ones do not reach it. */
+async function behindNonceGap(ctx: FollowContext, record: PauseRecord): Promise<boolean> {
+  const [pending, mined] = await Promise.all([readNonce(ctx.client, ctx.guardian, 'pending'), readNonce(ctx.client, ctx.guardian, 'latest')]);
+  return mined < record.nonce && pending <= record.nonce;
 }
 
 interface Replacement {

@@ -3,11 +3,19 @@
  * fees — and the two ways they are made cheaper: prefetched at detection, and priced from the
  * newest head the follower saw instead of fetching the latest block.
  *
- * Guarantee: prefetched reads are handed out once and only while younger than a quarter block (at
- * least 250 ms); the caller must still re-read the check under the lock when a prior pause record
- * could be newer than them (see pause-guardian).
+ * Guarantees:
+ * - prefetched reads are handed out once and only while younger than a quarter block (at least
+ *   250 ms); the caller must still re-read the check under the lock when a prior pause record could
+ *   be newer than them (see pause-guardian);
+ * - a nonce or block number is read as a JSON-RPC quantity (a hex string below 2^53), never as
+ *   whatever viem makes of the answer: a provider answering the JSON number `42` would otherwise have
+ *   the pause signed at nonce 42, behind a gap it never leaves. The pending nonce is read with the
+ *   mined one (one batched request) and refused when below it. A malformed nonce is read again, then
+ *   a PauseTransientError (the job is retried).
  */
 import { decodeFunctionResult, type Address, type PublicClient } from 'viem';
+import { toHeader } from '../src/chain/block-header.js';
+import { MalformedAnswerError, parseQuantity } from '../src/chain/rpc-values.js';
 import type { ChainConfig, GuardianConfig } from '../src/config/schema.js';
 import { pauseFees, type Fees } from './pause-fees.js';
 import type { PauseCall, PauseCallBuilder } from './pause-route.js';
@@ -55,6 +63,28 @@ export async function readTargetContained(params: { client: PublicClient; target
   return checkMatches(value, target.check.expect);
 }
 
+/**
+ * The nonce of `address` at `blockTag`, read as a quantity (viem's getTransactionCount takes a JSON
+ * number as is).
+ * @throws MalformedAnswerError for any other answer.
+ */
+export async function readNonce(client: PublicClient, address: Address, blockTag: 'pending' | 'latest'): Promise<number> {
+  const answer: unknown = await client.request({ method: 'eth_getTransactionCount', params: [address, blockTag] });
+  return parseQuantity(answer, `eth_getTransactionCount(${blockTag})`);
+}
+
+/**
+ * The head's number, read as a quantity: an 80-digit answer would freeze the blocks a pause counts
+ * before it is replaced (pause-follow).
+ * @throws MalformedAnswerError for any other answer.
+ */
+export async function readBlockNumber(client: PublicClient): Promise<number> {
+  return parseQuantity(await client.request({ method: 'eth_blockNumber' }), 'eth_blockNumber');
+}
+
+/** Reads of a malformed nonce answer, in all, before the pause fails with a PauseTransientError. */
+const nonceReadAttempts = 3;
+
 export interface CreatePauseReaderParameters {
   chain: ChainConfig;
   client: PublicClient;
@@ -76,16 +106,30 @@ export function createPauseReader(params: CreatePauseReaderParameters): PauseRea
 
   const readContained = (target: ResolvedPauseTarget, blockNumber?: bigint) => readTargetContained({ client, target, blockNumber });
 
-  const pendingNonce = () => client.getTransactionCount({ address: guardianAddress, blockTag: params.nonceBlockTag ?? 'pending' });
+  async function pendingNonce(): Promise<number> {
+    const tag = params.nonceBlockTag ?? 'pending';
+    for (let attempt = 1; ; attempt++) {
+      try {
+        if (tag === 'latest') return await readNonce(client, guardianAddress, 'latest');
+        const [pending, mined] = await Promise.all([readNonce(client, guardianAddress, 'pending'), readNonce(client, guardianAddress, 'latest')]);
+        // Impossible from one honest node: one of the two answers is wrong, and a pause signed on it would not land.
+        if (pending < mined) throw new MalformedAnswerError(`pending nonce ${pending} is below the mined nonce ${mined}`);
+        return pending;
+      } catch (error) {
+        if (!(error instanceof MalformedAnswerError)) throw error;
+        if (attempt >= nonceReadAttempts) throw new PauseTransientError(`the guardian's nonce could not be read (${nonceReadAttempts} answers): ${error.message}`);
+      }
+    }
+  }
 
   async function currentFees(): Promise<HeadFees> {
     const price = (baseFee: bigint) => pauseFees({ baseFee, feeMultiplier: guardian.feeMultiplier, priorityFee: guardian.priorityFee });
     if (newestHead && Date.now() - newestHead.seenAt <= headFreshMs) {
       return { fees: price(newestHead.baseFee), blockNumber: newestHead.number };
     }
-    const block = await client.getBlock({ blockTag: 'latest' });
+    const block = toHeader(await client.getBlock({ blockTag: 'latest' }));
     const baseFee = block.baseFeePerGas ?? (await client.getGasPrice());
-    return { fees: price(baseFee), blockNumber: Number(block.number) };
+    return { fees: price(baseFee), blockNumber: block.number };
   }
 
   function readState(target: ResolvedPauseTarget): Promise<PauseReads> {

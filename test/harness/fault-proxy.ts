@@ -30,7 +30,7 @@ import { seededRandom } from '../../detectors/test-helpers.js';
 import { freePort } from '../../src/drill/processes.js';
 import { createCorrupter, type MalformedKind, type RpcRequest, type RpcResponse } from './malformed-answers.js';
 
-export { allMalformedKinds, classicMalformedKinds, plausibleMalformedKinds, type MalformedKind } from './malformed-answers.js';
+export { allMalformedKinds, classicMalformedKinds, nonceLieKinds, plausibleMalformedKinds, type MalformedKind } from './malformed-answers.js';
 
 export interface FaultOptions {
   rpcErrorRate?: number;

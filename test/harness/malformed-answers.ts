@@ -15,11 +15,16 @@
  * - `otherBlock`: eth_getBlockByNumber / ByHash answered with another block seen earlier;
  * - `otherLogs`: eth_getLogs answered with the logs of another request (another block), or none;
  * - `otherReceipt`: eth_getTransactionReceipt answered with the receipt of another transaction.
+ *
+ * And one lie about an account (opt in with `malformedKinds`; not among the plausible kinds the fuzz
+ * uses, since it can only delay a pause):
+ * - `aheadNonce`: eth_getTransactionCount answered with a well-formed count 40 above the real one.
  */
 
 export const classicMalformedKinds = ['truncated', 'wrongType', 'missingField', 'hugeNumber'] as const;
 export const plausibleMalformedKinds = ['wrongHash', 'wrongParentHash', 'otherBlock', 'otherLogs', 'otherReceipt'] as const;
-export const allMalformedKinds = [...classicMalformedKinds, ...plausibleMalformedKinds] as const;
+export const nonceLieKinds = ['aheadNonce'] as const;
+export const allMalformedKinds = [...classicMalformedKinds, ...plausibleMalformedKinds, ...nonceLieKinds] as const;
 export type MalformedKind = (typeof allMalformedKinds)[number];
 
 export type RpcRequest = { jsonrpc?: string; id?: unknown; method?: string; params?: unknown[] };
@@ -106,6 +111,10 @@ export function createCorrupter(params: {
         const other = pick(logAnswers.filter((seen) => seen.key !== key && JSON.stringify(seen.logs) !== JSON.stringify(result)));
         if (other) return { ...answer, result: structuredClone(other.logs) };
         return result.length > 0 ? { ...answer, result: [] } : undefined;
+      }
+      case 'aheadNonce': {
+        if (method !== 'eth_getTransactionCount' || typeof result !== 'string') return undefined;
+        return { ...answer, result: `0x${(BigInt(result) + 40n).toString(16)}` };
       }
       case 'otherReceipt': {
         if (method !== 'eth_getTransactionReceipt' || !result || typeof result !== 'object') return undefined;
