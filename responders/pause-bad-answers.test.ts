@@ -3,14 +3,17 @@
  * its reads go through the seeded fault proxy (test/harness/fault-proxy.ts) in front of a real anvil,
  * with a real redis-server. A pause is never signed on a nonce that is not a quantity; one signed on a
  * plausible but wrong nonce (it waits behind a nonce gap) is given up and sent again at the real
- * nonce. Each test ends with exactly one pause mined, at the guardian's real nonce.
+ * nonce; it settles only on a receipt of its own tx. Each test ends with exactly one pause mined, at
+ * the guardian's real nonce.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPublicClient, http, type Hex, type PublicClient } from 'viem';
 import { foundry } from 'viem/chains';
 import { startFaultProxy, type FaultProxy } from '../test/harness/fault-proxy.js';
 import { PauseTransientError, type PauseOutcome } from './pause-guardian.js';
-import { guardianAccount as guardian, setupPause, startHarness, waitUntil, type Harness, type PauseSetup } from './test/harness.js';
+import { findOwnReceipt } from './pause-reads.js';
+import { devKeys, guardianAccount as guardian, setupPause, startHarness, waitUntil, type Harness, type PauseSetup } from './test/harness.js';
+import { privateKeyToAccount } from 'viem/accounts';
 
 let h: Harness;
 let proxy: FaultProxy;
@@ -76,6 +79,51 @@ describe('a pause against wrong answers', () => {
     } finally {
       clearInterval(miner);
       await h.rpc('evm_setAutomine', [true]);
+    }
+  });
+
+  it('settles only on a receipt of its own tx: another tx\'s receipt answered for it is no receipt yet', async () => {
+    const s = await setupPause(h);
+    const nonce = await minedNonce();
+    await h.rpc('evm_setAutomine', [false]);
+    try {
+      // Another tx in the block the pause lands in: the proxy answers with its receipt.
+      const other = privateKeyToAccount(devKeys.other).address;
+      const otherTx = (await h.rpc('eth_sendTransaction', [{ from: other, to: other, value: '0x1' }])) as Hex;
+      proxy.faults = { malformedRate: 1, malformedKinds: ['otherReceipt'], methods: ['eth_getTransactionReceipt'] };
+      const before = proxy.injected().otherReceipt ?? 0;
+      const pausing = pauseOf(s);
+      await waitUntil(async () => (await s.types()).includes('tx-broadcast'));
+      await h.rpc('evm_mine');
+      // Every receipt answer is now the other tx's; after two of them, honest answers again.
+      await waitUntil(() => (proxy.injected().otherReceipt ?? 0) >= before + 2);
+      proxy.faults = {};
+      const outcome = await pausing;
+      const ours = (await entries(s, 'tx-prepared'))[0]!.txHash;
+      expect(outcome.txHash).toBe(ours);
+      expect((await entries(s, 'tx-mined')).map((data) => data.txHash)).toEqual([ours]);
+      expect((await h.client.getTransactionReceipt({ hash: otherTx })).blockNumber).toBe(BigInt(outcome.blockNumber!));
+      expect(h.logText()).toContain('ignoring a receipt that is not the pause tx');
+      await expectPausedAt(nonce, outcome, s);
+    } finally {
+      await h.rpc('evm_setAutomine', [true]);
+    }
+  });
+
+  it('reads a receipt with a field missing as no receipt yet (or, when the field is one a pause does not use, as the receipt), never as a crash', async () => {
+    const s = await setupPause(h);
+    const outcome = await pauseOf(s);
+    const log = h.log.child({ test: 'missing fields' });
+    proxy.faults = { malformedRate: 1, malformedKinds: ['missingField'], methods: ['eth_getTransactionReceipt'] };
+    const reads = [];
+    for (let i = 0; i < 30; i++) reads.push(await findOwnReceipt({ client, hashes: [outcome.txHash!], log }));
+    proxy.faults = {};
+    expect(proxy.injected().missingField).toBeGreaterThanOrEqual(30);
+    const used = reads.filter((receipt) => receipt !== undefined);
+    expect(used.length).toBeLessThan(30); // some missing fields are ones a pause settles on
+    for (const receipt of used) {
+      expect(receipt).toMatchObject({ transactionHash: outcome.txHash, status: 'success', blockNumber: BigInt(outcome.blockNumber!) });
+      expect(typeof receipt!.gasUsed).toBe('bigint');
     }
   });
 });

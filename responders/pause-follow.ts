@@ -5,7 +5,7 @@
  * that finds the tx in flight, so every incident involved gets the entries of the one tx.
  */
 import type { Logger } from 'pino';
-import { TransactionNotFoundError, TransactionReceiptNotFoundError, type Address, type Hex, type PublicClient, type TransactionReceipt } from 'viem';
+import { TransactionNotFoundError, type Address, type Hex, type PublicClient, type TransactionReceipt } from 'viem';
 import type { TimelineEntry, TimelineEntryType } from '../src/incidents/types.js';
 import type { PauseOutcome } from './pause-guardian.js';
 import { replacementFees, type Fees } from './pause-fees.js';
@@ -16,7 +16,7 @@ import { explainRevert } from './revert-reason.js';
 import { safeAbi } from './safe/safe-tx.js';
 import { sleep } from '../src/chain/retry.js';
 import { describeRpcError, isAlreadyKnown, isNonceTooLow } from './rpc-errors.js';
-import { readBlockNumber, readNonce } from './pause-reads.js';
+import { findOwnReceipt, readBlockNumber, readNonce } from './pause-reads.js';
 
 /** Rounds, at successive heads, that a pause must be seen queued behind a nonce gap before it is given up. */
 const gapRoundsToGiveUp = 3;
@@ -67,7 +67,7 @@ export async function followPauseTx(ctx: FollowContext, initial: PauseRecord, op
   for (;;) {
     // Head first, then receipts: a version mined at or below `blockNumber` is seen now.
     const blockNumber = await readBlockNumber(ctx.client);
-    const receipt = await findReceipt(ctx.client, current.txHashes);
+    const receipt = await findOwnReceipt({ client: ctx.client, hashes: current.txHashes, log: ctx.log });
     if (receipt) return settle(ctx, current, receipt);
     baseline ??= Math.max(current.sentAtBlock, blockNumber);
     if (blockNumber > lastSeenBlock) {
@@ -78,7 +78,7 @@ export async function followPauseTx(ctx: FollowContext, initial: PauseRecord, op
       if (state === 'nonce-used') {
         // Read the versions again: a sibling may have just replaced the tx, and that version was mined.
         current = await adoptSiblingVersions(ctx, current);
-        const late = await findReceipt(ctx.client, current.txHashes);
+        const late = await findOwnReceipt({ client: ctx.client, hashes: current.txHashes, log: ctx.log });
         if (late) return settle(ctx, current, late);
         // None of ours: deciding afresh reads the check first, so a pause of ours that did land (a
         // receipt this endpoint does not show yet) ends as contained, not as a second pause.
@@ -131,24 +131,14 @@ async function adoptSiblingVersions(ctx: FollowContext, current: PauseRecord): P
   return stored && stored.nonce === current.nonce && stored.txHashes.length > current.txHashes.length ? stored : current;
 }
 
-async function findReceipt(client: PublicClient, hashes: Hex[]): Promise<TransactionReceipt | undefined> {
-  const receipts = await Promise.all(
-    hashes.map((hash) =>
-      client.getTransactionReceipt({ hash }).catch((error) => {
-        if (error instanceof TransactionReceiptNotFoundError) return undefined;
-        throw error;
-      }),
-    ),
-  );
-  return receipts.find((receipt) => receipt !== undefined);
-}
-
 async function mempoolState(ctx: FollowContext, record: PauseRecord): Promise<'known' | 'dropped' | 'nonce-used'> {
-  const known = await ctx.client.getTransaction({ hash: record.txHashes.at(-1)! }).catch((error) => {
+  const hash = record.txHashes.at(-1)!;
+  const known = await ctx.client.getTransaction({ hash }).catch((error) => {
     if (error instanceof TransactionNotFoundError) return undefined;
     throw error;
   });
-  if (known) return 'known';
+  // Another tx answered for ours says nothing about ours.
+  if (known && typeof known.hash === 'string' && known.hash.toLowerCase() === hash.toLowerCase()) return 'known';
   const minedNonce = await readNonce(ctx.client, ctx.guardian, 'latest');
   return minedNonce > record.nonce ? 'nonce-used' : 'dropped';
 }

@@ -11,11 +11,15 @@
  *   whatever viem makes of the answer: a provider answering the JSON number `42` would otherwise have
  *   the pause signed at nonce 42, behind a gap it never leaves. The pending nonce is read with the
  *   mined one (one batched request) and refused when below it. A malformed nonce is read again, then
- *   a PauseTransientError (the job is retried).
+ *   a PauseTransientError (the job is retried);
+ * - a receipt counts only if it is the receipt of the hash asked for, with the fields a pause settles
+ *   on: another tx's receipt (a provider mixing answers up) or one with fields missing is no receipt yet.
  */
-import { decodeFunctionResult, type Address, type PublicClient } from 'viem';
+import { BaseError, decodeFunctionResult, TransactionReceiptNotFoundError, type Address, type Hex, type PublicClient, type TransactionReceipt } from 'viem';
+import type { Logger } from 'pino';
 import { toHeader } from '../src/chain/block-header.js';
 import { MalformedAnswerError, parseQuantity } from '../src/chain/rpc-values.js';
+import { describeError } from '../src/errors.js';
 import type { ChainConfig, GuardianConfig } from '../src/config/schema.js';
 import { pauseFees, type Fees } from './pause-fees.js';
 import type { PauseCall, PauseCallBuilder } from './pause-route.js';
@@ -80,6 +84,41 @@ export async function readNonce(client: PublicClient, address: Address, blockTag
  */
 export async function readBlockNumber(client: PublicClient): Promise<number> {
   return parseQuantity(await client.request({ method: 'eth_blockNumber' }), 'eth_blockNumber');
+}
+
+/**
+ * The receipt of the first of `hashes` (a pause's versions) that has one; undefined when none has yet.
+ * An answer that is not a receipt of the hash asked for is logged and counts as none (the next round reads again).
+ */
+export async function findOwnReceipt(params: { client: PublicClient; hashes: readonly Hex[]; log: Logger }): Promise<TransactionReceipt | undefined> {
+  const receipts = await Promise.all(
+    params.hashes.map(async (hash) => {
+      let flaw: string | undefined;
+      const receipt = await params.client.getTransactionReceipt({ hash }).catch((error: unknown) => {
+        if (error instanceof TransactionReceiptNotFoundError) return undefined;
+        // Not an RPC error: viem could not even format the answer (e.g. no `logs` to map).
+        if (!(error instanceof BaseError)) flaw = `malformed: ${describeError(error)}`;
+        else throw error;
+        return undefined;
+      });
+      flaw ??= receipt && receiptFlaw(receipt, hash);
+      if (flaw) params.log.warn({ txHash: hash, flaw }, 'ignoring a receipt that is not the pause tx\'s: no receipt yet');
+      return flaw ? undefined : receipt;
+    }),
+  );
+  return receipts.find((receipt) => receipt !== undefined);
+}
+
+/** What makes `receipt` unusable as the receipt of `hash`, if anything. */
+function receiptFlaw(receipt: TransactionReceipt, hash: Hex): string | undefined {
+  if (typeof receipt.transactionHash !== 'string' || receipt.transactionHash.toLowerCase() !== hash.toLowerCase()) {
+    return `it is the receipt of another transaction (${String(receipt.transactionHash)})`;
+  }
+  if (receipt.status !== 'success' && receipt.status !== 'reverted') return 'no status';
+  if (typeof receipt.blockNumber !== 'bigint' || receipt.blockNumber < 0n || receipt.blockNumber > BigInt(Number.MAX_SAFE_INTEGER)) return 'no usable block number';
+  if (typeof receipt.blockHash !== 'string' || !/^0x[0-9a-f]{64}$/i.test(receipt.blockHash)) return 'no block hash';
+  if (typeof receipt.gasUsed !== 'bigint') return 'no gasUsed';
+  return undefined;
 }
 
 /** Reads of a malformed nonce answer, in all, before the pause fails with a PauseTransientError. */
