@@ -85,7 +85,8 @@ export function createHeadSource(params: HeadSourceParams): HeadSource {
   let reconnectAttempt = 0;
   let closeSocket: (() => void) | undefined;
   let failSocket: ((reason: string) => void) | undefined;
-  let lastPolledHash: string | undefined;
+  /** The last head reported: a poll that reads it again reports nothing (set only on delivery, so a poll whose result was dropped is read again). */
+  let lastDeliveredHash: string | undefined;
   let refusedHeadPoll: Promise<void> | undefined;
   /** The socket url in use (index into wsUrls) and when each may be used again after lagging or going silent. */
   let wsIndex = -1;
@@ -99,6 +100,7 @@ export function createHeadSource(params: HeadSourceParams): HeadSource {
 
   /** Every head goes out through here; a higher number than ever seen ends a stall. */
   function deliver(header: BlockHeader) {
+    lastDeliveredHash = header.hash;
     if (highest === undefined || header.number > highest) {
       highest = header.number;
       lastNewHeadAt = Date.now();
@@ -114,9 +116,7 @@ export function createHeadSource(params: HeadSourceParams): HeadSource {
 
   async function pollOnce(): Promise<BlockHeader | undefined> {
     const header = await checkHeader(await client.getBlock({ blockTag: 'latest' }));
-    if (header.hash === lastPolledHash) return undefined;
-    lastPolledHash = header.hash;
-    return header;
+    return header.hash === lastDeliveredHash ? undefined : header;
   }
 
   function startPolling() {
@@ -196,7 +196,7 @@ export function createHeadSource(params: HeadSourceParams): HeadSource {
             // (one read at a time, however fast a broken socket sends).
             if (refusedHeadPoll) return;
             refusedHeadPoll = pollOnce()
-              .then((h) => void (h && !failed && deliver(h)))
+              .then((h) => void (h && !stopped && deliver(h)))
               .catch(() => {})
               .finally(() => (refusedHeadPoll = undefined));
           };
