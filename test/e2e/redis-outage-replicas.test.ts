@@ -11,11 +11,11 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWarden, type Warden } from '../../src/daemon.js';
 import { drillAccounts } from '../../src/drill/accounts.js';
-import { runDrainAttack, type DrainAttackResult } from '../../src/drill/attack.js';
+import type { DrainAttackResult } from '../../src/drill/attack.js';
 import { startRedisServer } from '../../src/drill/processes.js';
 import { spoolDirOf } from '../../src/outage/handling.js';
 import { createLogger } from '../../src/log.js';
-import { eventually, startWorld, type World } from './world.js';
+import { drainWorld, eventually, startWorld, type World } from './world.js';
 
 describe('two replicas, Redis down during the attack', () => {
   const redisDir = mkdtempSync(join(tmpdir(), 'warden-redis-'));
@@ -40,13 +40,7 @@ describe('two replicas, Redis down during the attack', () => {
     const outageStart = Number(await world.client.getBlockNumber());
     const following = (warden: Warden) => (warden.chains()[0]?.tip?.number ?? 0) >= outageStart + 1;
     await eventually(async () => (following(world.warden) && following(second) ? true : undefined), 20_000, 'both replicas following during the outage');
-    attack = await runDrainAttack({
-      rpcUrl: world.anvil.url,
-      attackerKey: drillAccounts.attacker.key,
-      vault: world.vault,
-      victims: drillAccounts.depositors.map((depositor) => depositor.address),
-      maxSteps: 4,
-    });
+    attack = await drainWorld(world);
     await eventually(async () => ((await world.paused()) ? true : undefined), 20_000, 'the vault paused');
     // A few blocks, so a second pause tx (if any) would have been mined.
     const pausedAt = Number(await world.client.getBlockNumber());

@@ -11,10 +11,10 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drillAccounts } from '../../src/drill/accounts.js';
-import { runDrainAttack, type DrainAttackResult } from '../../src/drill/attack.js';
+import type { DrainAttackResult } from '../../src/drill/attack.js';
 import { startRedisServer } from '../../src/drill/processes.js';
 import { spoolDirOf } from '../../src/outage/handling.js';
-import { eventually, startWorld, type World } from './world.js';
+import { drainWorld, eventually, startWorld, type World } from './world.js';
 
 const processedBlocks = (logs: string) =>
   logs
@@ -39,13 +39,7 @@ describe('Redis outage during an attack', () => {
     outageStartBlock = Number(await world.client.getBlockNumber());
     // Following goes on: blocks are processed (and spooled) while Redis is gone.
     await eventually(async () => ((world.warden.chains()[0]?.tip?.number ?? 0) >= outageStartBlock + 2 ? true : undefined), 20_000, 'blocks processed during the outage');
-    attack = await runDrainAttack({
-      rpcUrl: world.anvil.url,
-      attackerKey: drillAccounts.attacker.key,
-      vault: world.vault,
-      victims: drillAccounts.depositors.map((depositor) => depositor.address),
-      maxSteps: 4,
-    });
+    attack = await drainWorld(world);
     await eventually(async () => ((await world.paused()) ? true : undefined), 20_000, 'the vault paused during the outage');
     const base = `http://${world.warden.healthAddress()}`;
     const ready = await fetch(`${base}/readyz`);

@@ -4,10 +4,8 @@
  * and the pause were reorged out (DESIGN invariant 2) and pauses again — it never unpauses.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { drillAccounts } from '../../src/drill/accounts.js';
-import { runDrainAttack } from '../../src/drill/attack.js';
 import type { Incident } from '../../src/incidents/store.js';
-import { eventually, startWorld, type World } from './world.js';
+import { drainWorld, eventually, startWorld, type World } from './world.js';
 
 describe('reorg of the triggering block', () => {
   let world: World;
@@ -15,13 +13,7 @@ describe('reorg of the triggering block', () => {
 
   beforeAll(async () => {
     world = await startWorld(); // automine: the exploit and the pause each get their own block
-    await runDrainAttack({
-      rpcUrl: world.anvil.url,
-      attackerKey: drillAccounts.attacker.key,
-      vault: world.vault,
-      victims: drillAccounts.depositors.map((depositor) => depositor.address),
-      maxSteps: 1,
-    });
+    await drainWorld(world, 1);
     incident = await eventually(async () => {
       const [summary] = await world.warden.incidents.list({ limit: 1 });
       return summary?.status === 'contained' ? world.warden.incidents.get(summary.id) : undefined;

@@ -5,11 +5,11 @@
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drillAccounts } from '../../src/drill/accounts.js';
-import { runDrainAttack, type DrainAttackResult } from '../../src/drill/attack.js';
+import type { DrainAttackResult } from '../../src/drill/attack.js';
 import { createWarden, type Warden } from '../../src/daemon.js';
 import { createLogger } from '../../src/log.js';
 import type { Anomaly } from '../../detectors/types.js';
-import { eventually, startWorld, type World } from './world.js';
+import { drainWorld, eventually, startWorld, type World } from './world.js';
 
 describe('two replicas, one Redis', () => {
   let world: World;
@@ -26,13 +26,7 @@ describe('two replicas, one Redis', () => {
       onAnomalies: (batch) => secondAnomalies.push(...batch),
     });
     await second.start();
-    attack = await runDrainAttack({
-      rpcUrl: world.anvil.url,
-      attackerKey: drillAccounts.attacker.key,
-      vault: world.vault,
-      victims: drillAccounts.depositors.map((depositor) => depositor.address),
-      maxSteps: 4,
-    });
+    attack = await drainWorld(world);
   }, 90_000);
 
   afterAll(async () => {

@@ -6,6 +6,7 @@ import { PassThrough } from 'node:stream';
 import { createPublicClient, http, type Address, type PublicClient } from 'viem';
 import { demoVaultAbi } from '../../src/drill/abis.js';
 import { drillAccounts } from '../../src/drill/accounts.js';
+import { runDrainAttack, type DrainAttackResult } from '../../src/drill/attack.js';
 import { deployDrillProtocol, drillEnv } from '../../src/drill/drill-env.js';
 import { startAnvil, startRedisServer, type Anvil, type ManagedProcess } from '../../src/drill/processes.js';
 import { defaultDrillConfigPath } from '../../src/drill/run.js';
@@ -84,3 +85,14 @@ export async function startWorld(
 }
 
 export { eventually } from '../harness/eventually.js';
+
+/** The drill's drain of the world's vault by the drill attacker, `maxSteps` slices (default 4). */
+export function drainWorld(world: Pick<World, 'anvil' | 'vault'>, maxSteps = 4): Promise<DrainAttackResult> {
+  return runDrainAttack({
+    rpcUrl: world.anvil.url,
+    attackerKey: drillAccounts.attacker.key,
+    vault: world.vault,
+    victims: drillAccounts.depositors.map((depositor) => depositor.address),
+    maxSteps,
+  });
+}
