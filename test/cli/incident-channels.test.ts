@@ -37,7 +37,7 @@ beforeAll(async () => {
   const config = parse(readFileSync(drillConfigPath, 'utf8'));
   config.chains[0].explorerUrl = 'https://explorer.example';
   config.responders.channels = [
-    { id: 'oncall-pager', kind: 'pagerduty', routingKeyEnv: 'PAGERDUTY_ROUTING_KEY', eventsUrl: pager.eventsUrl, timeout: '300ms', retryFor: '2s' },
+    { id: 'oncall-pager', kind: 'pagerduty', routingKeyEnv: 'PAGERDUTY_ROUTING_KEY', eventsUrl: pager.eventsUrl, timeout: '2s', retryFor: '2s' },
     { id: 'war-room', kind: 'slack', webhookUrlEnv: 'SLACK_WEBHOOK_URL' },
     // No plan step names it, so it is not told, and its (unset) secret is not needed.
     { id: 'spare', kind: 'opsgenie', apiKeyEnv: 'SPARE_OPSGENIE_KEY' },
